@@ -1,0 +1,93 @@
+# Dharma: `make run` for a first run (embedded defaults), `make test` for the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+DEMO_PASSWORD_FILE := .dharma/demo-admin-password
+DEMO_EMAIL := admin@demo.dharma.local
+# Tests run against the real services of the development and CI machines.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dharma
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: help install install-dev run serve worker beat migrate seed test lint format \
+	migrations-check sqlite-migrations-check check-services pytest bench clean
+
+help:
+	@echo "make run    - first run: venv, install, migrate, seed demo, serve on http://127.0.0.1:8000"
+	@echo "make test   - lint, migrations check, whole test suite on PostgreSQL + Redis"
+	@echo "make serve  - gunicorn with dharma/gunicorn.conf.py (production-style)"
+	@echo "make worker / make beat - Celery worker / beat"
+	@echo "make bench  - benchmarks/health_wrk.py (wrk against gunicorn)"
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(PY) manage.py migrate --no-input
+
+$(DEMO_PASSWORD_FILE):
+	@mkdir -p $(dir $@)
+	@$(PY) -c "import secrets; print(secrets.token_urlsafe(12))" > $@
+	@chmod 600 $@
+
+seed: migrate $(DEMO_PASSWORD_FILE)
+	$(PY) manage.py seed_demo --password "$$(cat $(DEMO_PASSWORD_FILE))"
+
+run: seed
+	@echo ""
+	@echo "  Dharma admin:  http://127.0.0.1:8000/admin/"
+	@echo "  e-mail:        $(DEMO_EMAIL)"
+	@echo "  password:      $$(cat $(DEMO_PASSWORD_FILE))"
+	@echo "  health:        http://127.0.0.1:8000/health   API docs: http://127.0.0.1:8000/api/docs/"
+	@echo ""
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+serve: migrate
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+	$(VENV)/bin/gunicorn -c dharma/gunicorn.conf.py
+
+worker: install
+	$(VENV)/bin/celery -A dharma worker --loglevel INFO
+
+beat: install
+	$(VENV)/bin/celery -A dharma beat --loglevel INFO
+
+check-services: install-dev
+	$(PY) -m tests.services --database "$(TEST_DATABASE_URL)" --redis "$(TEST_REDIS_URL)"
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+migrations-check: install-dev
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py makemigrations --check --dry-run
+
+sqlite-migrations-check: install-dev
+	@rm -f .dharma/migrations-check.sqlite3 && mkdir -p .dharma
+	DATABASE_URL=sqlite:///$(CURDIR)/.dharma/migrations-check.sqlite3 $(PY) manage.py migrate --no-input --verbosity 0
+	@echo "migrations apply on a fresh SQLite database"
+	@rm -f .dharma/migrations-check.sqlite3
+
+pytest: install-dev
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -n auto $(PYTEST_ARGS)
+
+test: lint check-services migrations-check sqlite-migrations-check pytest
+
+bench: install-dev
+	$(PY) benchmarks/health_wrk.py
+
+clean:
+	rm -rf $(VENV) .dharma db.sqlite3 staticfiles .pytest_cache .ruff_cache

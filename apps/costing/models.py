@@ -1,0 +1,165 @@
+"""Budgets and cost optimisation: budget_allocations, budget_spending, budget_alerts (original
+V004) and cost_optimization_recommendations (V007). `project_id` is a real foreign key here."""
+
+from django.db import models
+from django.db.models import Q
+
+from apps.core.fields import project_fk, tenant_fk, user_fk
+from apps.core.models import (
+    AlertSeverity,
+    CreatedModel,
+    Priority,
+    TimestampedModel,
+    choices_check,
+)
+from apps.costing.choices import (
+    AllocationStatus,
+    BudgetCategory,
+    RecommendationStatus,
+    RecommendationType,
+)
+
+
+class BudgetAllocation(TimestampedModel):
+    """Money set aside for a project in a fiscal year."""
+
+    tenant = tenant_fk()
+    project = project_fk(related_name="budget_allocations")
+    category = models.CharField(max_length=50, choices=BudgetCategory.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="USD")
+    fiscal_year = models.IntegerField()
+    description = models.TextField(blank=True)
+    effective_date = models.DateField()
+    expiry_date = models.DateField(null=True, blank=True)
+    allocated_by = user_fk()
+    allocated_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=20, choices=AllocationStatus.choices, default=AllocationStatus.ACTIVE
+    )
+    metadata = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        db_table = "budget_allocations"
+        ordering = ["-fiscal_year", "project"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="budget_allocations_amount_check"
+            ),
+            choices_check("status", AllocationStatus, "budget_allocations_status_check"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant"], name="budget_alloc_tenant_idx"),
+            models.Index(fields=["project"], name="budget_alloc_project_idx"),
+            models.Index(fields=["fiscal_year"], name="budget_alloc_fiscal_year_idx"),
+            models.Index(fields=["category"], name="budget_alloc_category_idx"),
+            models.Index(fields=["status"], name="budget_alloc_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.fiscal_year} {self.category}: {self.amount} {self.currency}"
+
+
+class BudgetSpending(CreatedModel):
+    """Money spent against an allocation (append-only)."""
+
+    allocation = models.ForeignKey(
+        BudgetAllocation, on_delete=models.PROTECT, related_name="spendings", db_index=False
+    )
+    tenant = tenant_fk()
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    description = models.TextField()
+    spending_date = models.DateField()
+    recorded_by = user_fk()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        db_table = "budget_spending"
+        ordering = ["-spending_date"]
+        verbose_name_plural = "budget spending"
+        indexes = [
+            models.Index(fields=["allocation"], name="budget_spend_allocation_idx"),
+            models.Index(fields=["tenant"], name="budget_spend_tenant_idx"),
+            models.Index(fields=["-spending_date"], name="budget_spend_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} on {self.spending_date}"
+
+
+class BudgetAlert(TimestampedModel):
+    """A budget threshold crossed (90 % warning, 100 % exceeded …)."""
+
+    tenant = tenant_fk()
+    project = project_fk(related_name="budget_alerts")
+    severity = models.CharField(max_length=20, choices=AlertSeverity.choices)
+    category = models.CharField(max_length=50, blank=True)
+    message = models.TextField()
+    current_spend = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    threshold = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    acknowledged = models.BooleanField(default=False)
+    acknowledged_by = user_fk(null=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    resolved = models.BooleanField(default=False)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "budget_alerts"
+        ordering = ["-created_at"]
+        constraints = [choices_check("severity", AlertSeverity, "budget_alerts_severity_check")]
+        indexes = [
+            models.Index(fields=["tenant"], name="budget_alerts_tenant_idx"),
+            models.Index(fields=["project"], name="budget_alerts_project_idx"),
+            models.Index(fields=["severity"], name="budget_alerts_severity_idx"),
+            models.Index(
+                fields=["resolved"], name="budget_alerts_open_idx", condition=Q(resolved=False)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.message[:60]}"
+
+
+class CostOptimizationRecommendation(TimestampedModel):
+    tenant = tenant_fk()
+    project = project_fk(null=True, related_name="cost_recommendations")
+    recommendation_type = models.CharField(max_length=50, choices=RecommendationType.choices)
+    resource_type = models.CharField(max_length=100, blank=True)
+    resource_id = models.CharField(max_length=255, blank=True)
+    current_cost = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    projected_cost = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    potential_savings = models.DecimalField(max_digits=12, decimal_places=2)
+    savings_percentage = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    priority = models.CharField(max_length=20, choices=Priority.choices, default=Priority.MEDIUM)
+    recommendation_details = models.TextField()
+    implementation_effort = models.CharField(max_length=50, blank=True)
+    status = models.CharField(
+        max_length=20, choices=RecommendationStatus.choices, default=RecommendationStatus.OPEN
+    )
+    implemented_by = user_fk(null=True)
+    implemented_at = models.DateTimeField(null=True, blank=True)
+    dismissed_by = user_fk(null=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismissal_reason = models.TextField(blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        db_table = "cost_optimization_recommendations"
+        ordering = ["-potential_savings"]
+        constraints = [
+            choices_check("priority", Priority, "cost_recommendations_priority_check"),
+            choices_check("status", RecommendationStatus, "cost_recommendations_status_check"),
+        ]
+        indexes = [
+            models.Index(fields=["tenant"], name="cost_recs_tenant_idx"),
+            models.Index(
+                fields=["project"], name="cost_recs_project_idx", condition=Q(project__isnull=False)
+            ),
+            models.Index(fields=["recommendation_type"], name="cost_recs_type_idx"),
+            models.Index(fields=["status"], name="cost_recs_status_idx"),
+            models.Index(fields=["priority"], name="cost_recs_priority_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recommendation_type}: save {self.potential_savings}"

@@ -1,0 +1,85 @@
+from django.contrib import admin
+
+from apps.core.admin import DharmaModelAdmin
+from apps.guardrails.models import (
+    ArchitecturePattern,
+    ComplianceAssessment,
+    ComplianceFramework,
+    GovernancePolicy,
+    PatternApproval,
+    PolicyViolation,
+)
+
+
+@admin.register(GovernancePolicy)
+class GovernancePolicyAdmin(DharmaModelAdmin):
+    list_display = (
+        "name",
+        "policy_type",
+        "severity",
+        "enforcement_level",
+        "status",
+        "tenant",
+        "version",
+    )
+    list_filter = ("enforcement_level", "severity", "status", "policy_type")
+    list_select_related = ("tenant",)
+    search_fields = ("name", "description", "category")
+    date_hierarchy = "created_at"
+
+
+@admin.register(PolicyViolation)
+class PolicyViolationAdmin(DharmaModelAdmin):
+    list_display = (
+        "policy",
+        "resource_type",
+        "resource_name",
+        "severity",
+        "status",
+        "detected_at",
+        "exemption_expires_at",
+    )
+    list_filter = ("severity", "status", "resource_type", "detected_by", "exemption_approved")
+    list_select_related = ("policy",)
+    search_fields = ("resource_name", "violation_details", "policy__name")
+    date_hierarchy = "detected_at"
+
+
+@admin.register(ArchitecturePattern)
+class ArchitecturePatternAdmin(DharmaModelAdmin):
+    list_display = ("name", "pattern_type", "category", "status", "usage_count", "updated_at")
+    list_filter = ("pattern_type", "category", "status")
+    search_fields = ("name", "description")
+    date_hierarchy = "created_at"
+
+
+@admin.register(PatternApproval)
+class PatternApprovalAdmin(DharmaModelAdmin):
+    list_display = ("pattern", "status", "requested_by", "requested_at", "reviewed_at")
+    list_filter = ("status",)
+    list_select_related = ("pattern", "requested_by")
+    search_fields = ("pattern__name", "comments")
+    date_hierarchy = "requested_at"
+
+
+@admin.register(ComplianceFramework)
+class ComplianceFrameworkAdmin(DharmaModelAdmin):
+    list_display = (
+        "name",
+        "framework_version",
+        "status",
+        "certification_required",
+        "next_audit_date",
+    )
+    list_filter = ("status", "certification_required")
+    search_fields = ("name", "description")
+    date_hierarchy = "created_at"
+
+
+@admin.register(ComplianceAssessment)
+class ComplianceAssessmentAdmin(DharmaModelAdmin):
+    list_display = ("framework", "assessment_date", "status", "compliance_score", "total_controls")
+    list_filter = ("status",)
+    list_select_related = ("framework",)
+    search_fields = ("framework__name", "scope")
+    date_hierarchy = "assessment_date"

@@ -1,0 +1,6 @@
+"""Dharma: an infrastructure-as-code control plane."""
+
+from dharma.celery import app as celery_app
+
+__all__ = ["celery_app"]
+__version__ = "0.1.0"

@@ -1,0 +1,47 @@
+import factory
+
+from apps.accounts.models import Environment, Project, Tenant, User
+
+
+class TenantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tenant
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Tenant {n}")
+    slug = factory.Sequence(lambda n: f"tenant-{n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    tenant = factory.SubFactory(TenantFactory)
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    first_name = "Ada"
+    last_name = "Lovelace"
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Project {n}")
+    code = factory.Sequence(lambda n: f"P{n}")
+
+
+class EnvironmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Environment
+
+    project = factory.SubFactory(ProjectFactory)
+    name = factory.Sequence(lambda n: f"env-{n}")
+    type = "dev"

@@ -1,0 +1,94 @@
+"""/metrics under gunicorn with several workers: counters of every worker are summed."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+ROOT = Path(__file__).resolve().parents[2]
+REQUESTS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, response.read().decode()
+
+
+@pytest.fixture
+def gunicorn_server(tmp_path):
+    port = free_port()
+    metrics_dir = tmp_path / "prometheus"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "dharma.settings.base",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+        "REDIS_URL": "",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "metrics-test-key-" + "x" * 40,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "3",
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "dharma/gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                get(f"{base}/health/live")
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(process.stderr.read().decode()) from None
+                time.sleep(0.2)
+        yield base, metrics_dir
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def live_count(metrics: str) -> float:
+    """Responses 200 to GET /health/live, read with prometheus_client's own parser."""
+    total = 0.0
+    for family in text_string_to_metric_families(metrics):
+        for sample in family.samples:
+            if (
+                sample.name == "django_http_responses_total_by_status_view_method_total"
+                and sample.labels.get("view") == "health-live"
+                and sample.labels.get("status") == "200"
+                and sample.labels.get("method") == "GET"
+            ):
+                total += sample.value
+    return total
+
+
+def test_metrics_sum_the_counters_of_every_worker(gunicorn_server):
+    base, metrics_dir = gunicorn_server
+    before = live_count(get(f"{base}/metrics")[1])
+    for _ in range(REQUESTS):
+        status, _body = get(f"{base}/health/live")
+        assert status == 200
+    status, metrics = get(f"{base}/metrics")
+    assert status == 200
+    assert live_count(metrics) - before == REQUESTS
+    # The samples came from more than one worker process: one counter file per worker pid.
+    pids = {path.name.rsplit("_", 1)[-1] for path in metrics_dir.glob("counter_*.db")}
+    assert len(pids) >= 2
