@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from apps.core.admin import DharmaModelAdmin
 from apps.guardrails.models import (
@@ -47,6 +48,7 @@ class PolicyViolationAdmin(DharmaModelAdmin):
 
 @admin.register(ArchitecturePattern)
 class ArchitecturePatternAdmin(DharmaModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("name", "pattern_type", "category", "status", "usage_count", "updated_at")
     list_filter = ("pattern_type", "category", "status")
     search_fields = ("name", "description")

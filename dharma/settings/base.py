@@ -208,4 +208,3 @@ LOGGING = {
 
 # E-mail is unique per tenant, not globally; TenantEmailBackend handles that (auth.W004).
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
-FORMS_URLFIELD_ASSUME_HTTPS = True
