@@ -73,7 +73,7 @@ format: install-dev
 	$(VENV)/bin/ruff check --fix .
 
 migrations-check: install-dev
-	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py makemigrations --check --dry-run
+	DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run
 
 sqlite-migrations-check: install-dev
 	@rm -f .dharma/migrations-check.sqlite3 && mkdir -p .dharma

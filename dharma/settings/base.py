@@ -208,3 +208,6 @@ LOGGING = {
 
 # E-mail is unique per tenant, not globally; TenantEmailBackend handles that (auth.W004).
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+
+# /health recounts guardrail findings at most this often (seconds) per process.
+DHARMA_HEALTH_STATS_TTL = float(os.environ.get("DHARMA_HEALTH_STATS_TTL", "5"))

@@ -136,7 +136,7 @@ def test_health_rejects_writes(client):
 
 
 @pytest.mark.django_db
-def test_health_stats_count_guardrail_findings(client):
+def test_health_stats_count_guardrail_findings(client, settings):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -165,9 +165,17 @@ def test_health_stats_count_guardrail_findings(client):
             violation_details="bucket not encrypted",
         )
 
+    settings.DHARMA_HEALTH_STATS_TTL = 0
     finding("critical")
     finding("high")
     old = finding("critical")
     PolicyViolation.objects.filter(pk=old.pk).update(detected_at=timezone.now() - timedelta(days=2))
     stats = client.get("/health").json()["stats"]
     assert stats == {"totalEvents": 3, "last24Hours": 2, "criticalEvents": 2}
+
+    # Within the TTL the counts are not recomputed: the round trip is a SELECT 1.
+    settings.DHARMA_HEALTH_STATS_TTL = 3600
+    finding("low")
+    assert client.get("/health").json()["stats"]["totalEvents"] == 3
+    settings.DHARMA_HEALTH_STATS_TTL = 0
+    assert client.get("/health").json()["stats"]["totalEvents"] == 4
