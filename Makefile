@@ -67,6 +67,7 @@ check-services: install-dev
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy apps dharma
 
 format: install-dev
 	$(VENV)/bin/ruff format .

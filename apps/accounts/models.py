@@ -4,6 +4,8 @@
 one tenant and is unique by e-mail within that tenant.
 """
 
+from typing import ClassVar
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -91,11 +93,11 @@ class User(AbstractBaseUser, PermissionsMixin, TimestampedModel, SoftDeleteModel
     preferences = models.JSONField(default=dict, blank=True)
     is_staff = models.BooleanField(default=False, help_text="May log into the admin site.")
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         db_table = "users"

@@ -14,7 +14,6 @@ from django.db import models
 class DharmaModelAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
-    readonly_fields: tuple[str, ...] = ()
 
     def __init__(self, model, admin_site):
         super().__init__(model, admin_site)

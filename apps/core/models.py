@@ -17,14 +17,14 @@ from django.db.models import Q
 class TenantQuerySet(models.QuerySet):
     def for_tenant(self, tenant) -> "TenantQuerySet":
         """Rows that belong to `tenant` (a Tenant or its id)."""
-        return self.filter(**{self.model.tenant_path: tenant})
+        return self.filter(**{getattr(self.model, "tenant_path"): tenant})  # noqa: B009
 
 
 class UUIDModel(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
 
     tenant_path: ClassVar[str] = "tenant"
-    objects = TenantQuerySet.as_manager()
+    objects: ClassVar[models.Manager] = TenantQuerySet.as_manager()
 
     class Meta:
         abstract = True

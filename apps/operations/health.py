@@ -59,9 +59,8 @@ def probe_database_with_stats() -> Probe:
     global _stats_memo
     started = time.perf_counter()
     memo = _stats_memo
-    fresh = memo is not None and started - memo[0] < settings.DHARMA_HEALTH_STATS_TTL
     try:
-        if fresh:
+        if memo is not None and started - memo[0] < settings.DHARMA_HEALTH_STATS_TTL:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
                 cursor.fetchone()

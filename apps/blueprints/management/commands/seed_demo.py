@@ -106,10 +106,12 @@ class Command(BaseCommand):
         for name, kind in (("development", "dev"), ("staging", "staging"), ("production", "prod")):
             Environment.objects.get_or_create(project=project, name=name, defaults={"type": kind})
         blueprint = self._blueprint(project, admin)
+        version = blueprint.current_version
+        assert version is not None  # _blueprint always leaves a current version
 
         self.stdout.write(
             f"Demo tenant '{tenant.slug}': {len(roles)} system roles, project {project.code}, "
-            f"blueprint '{blueprint.name}' v{blueprint.current_version.version_number}."
+            f"blueprint '{blueprint.name}' v{version.version_number}."
         )
         if generated:
             self.stdout.write(f"Admin: {admin.email} / password: {generated}")
