@@ -383,6 +383,10 @@ def git_state() -> dict[str, Any]:
     }
 
 
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
 def machine_facts(wrk: str, workers: list[int], redis_version: str) -> dict[str, Any]:
     import django
     import gunicorn as gunicorn_package
@@ -398,7 +402,6 @@ def machine_facts(wrk: str, workers: list[int], redis_version: str) -> dict[str,
         "postgresql": postgres_version(),
         "redis": redis_version,
         "kernel": platform.release(),
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         **git_state(),
     }
 
@@ -574,6 +577,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _exit_on_signal)
     signal.signal(signal.SIGHUP, _exit_on_signal)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    load_at_start = load_average()
 
     LOCK_FILE.touch(exist_ok=True)
     with LOCK_FILE.open() as lock:
@@ -611,7 +615,8 @@ def main() -> int:
 
     rows = summarise(runs)
     machine = machine_facts(wrk, workers, redis_version)
-    machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    machine["load_average_at_start"] = load_at_start
+    machine["load_average_at_end"] = load_average()
     table = render_table(rows, args)
     facts = render_facts(machine)
     problem_text = "\n".join(f"- {p}" for p in problems) or "- none"

@@ -80,3 +80,17 @@ def test_append_only_rows_cannot_be_changed_or_deleted(superuser_client):
     assert not model_admin.has_change_permission(request)
     assert not model_admin.has_delete_permission(request)
     assert model_admin.has_view_permission(request)
+
+
+@pytest.mark.parametrize("model", DHARMA_MODELS, ids=lambda model: model._meta.label)
+def test_no_foreign_key_renders_as_a_dropdown_of_a_whole_table(model):
+    from django.db import models as django_models
+
+    model_admin = admin.site._registry[model]
+    widgets = set(model_admin.raw_id_fields) | set(model_admin.autocomplete_fields)
+    foreign_keys = {
+        field.name
+        for field in model._meta.get_fields()
+        if isinstance(field, django_models.ForeignKey)
+    }
+    assert foreign_keys <= widgets

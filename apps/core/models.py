@@ -17,7 +17,8 @@ from django.db.models import Q
 class TenantQuerySet(models.QuerySet):
     def for_tenant(self, tenant) -> "TenantQuerySet":
         """Rows that belong to `tenant` (a Tenant or its id)."""
-        return self.filter(**{getattr(self.model, "tenant_path"): tenant})  # noqa: B009
+        tenant_id = getattr(tenant, "pk", tenant)
+        return self.filter(**{getattr(self.model, "tenant_path"): tenant_id})  # noqa: B009
 
 
 class UUIDModel(models.Model):
