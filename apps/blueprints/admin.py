@@ -22,7 +22,7 @@ class BlueprintAdmin(DharmaModelAdmin):
         "updated_at",
     )
     list_filter = ("lifecycle_state", "primary_provider", "scope")
-    list_select_related = ("project", "current_version")
+    list_select_related = ("project", "current_version__blueprint")
     search_fields = ("name", "description", "project__code")
     date_hierarchy = "created_at"
     autocomplete_fields = ("project",)
@@ -63,7 +63,7 @@ class RelationAdmin(AppendOnlyAdmin):
 
 @admin.register(BlueprintDiff)
 class BlueprintDiffAdmin(AppendOnlyAdmin):
-    list_display = ("from_version", "to_version", "created_at")
+    list_display = ("from_version__blueprint", "from_version", "to_version", "created_at")
     list_select_related = ("from_version__blueprint", "to_version__blueprint")
     search_fields = ("from_version__blueprint__name",)
     date_hierarchy = "created_at"

@@ -29,11 +29,11 @@ class Blueprint(TimestampedModel, SoftDeleteModel):
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
     scope = models.CharField(
-        max_length=20, choices=BlueprintScope.choices, default=BlueprintScope.CLOUD
+        max_length=50, choices=BlueprintScope.choices, default=BlueprintScope.CLOUD
     )
     primary_provider = models.CharField(max_length=50, choices=Provider.choices, blank=True)
     lifecycle_state = models.CharField(
-        max_length=20, choices=LifecycleState.choices, default=LifecycleState.DRAFT
+        max_length=50, choices=LifecycleState.choices, default=LifecycleState.DRAFT
     )
     current_version = models.ForeignKey(
         "BlueprintVersion",
@@ -82,7 +82,7 @@ class BlueprintVersion(CreatedModel):
     )  # fmt: skip
     tag = models.CharField(max_length=100, blank=True, null=True)
     status = models.CharField(
-        max_length=20, choices=VersionStatus.choices, default=VersionStatus.DRAFT
+        max_length=50, choices=VersionStatus.choices, default=VersionStatus.DRAFT
     )
     graph_json = models.JSONField()
     graph_hash = models.CharField(max_length=64)
@@ -95,11 +95,11 @@ class BlueprintVersion(CreatedModel):
 
     class Meta:
         db_table = "blueprint_versions"
-        ordering = ["blueprint", "-version_number"]
+        ordering = ["blueprint_id", "-version_number"]
         constraints = [
             models.UniqueConstraint(
                 fields=["blueprint", "version_number"],
-                name="blueprint_versions_number_key",
+                name="blueprint_versions_blueprint_id_version_number_key",
             ),
             choices_check("status", VersionStatus, "blueprint_versions_status_check"),
         ]
@@ -134,7 +134,7 @@ class Component(CreatedModel):
 
     class Meta:
         db_table = "components"
-        ordering = ["blueprint_version", "name"]
+        ordering = ["blueprint_version_id", "name"]
         # GIN on properties: PostgreSQL only, created by migration 0002.
         indexes = [
             models.Index(fields=["blueprint_version"], name="components_version_idx"),
@@ -165,7 +165,7 @@ class Relation(CreatedModel):
 
     class Meta:
         db_table = "relations"
-        ordering = ["blueprint_version", "relation_type"]
+        ordering = ["blueprint_version_id", "relation_type"]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(from_component=F("to_component")), name="relations_check"
@@ -189,10 +189,10 @@ class BlueprintDiff(CreatedModel):
     """
 
     from_version = models.ForeignKey(
-        BlueprintVersion, on_delete=models.CASCADE, related_name="+", db_index=False
+        BlueprintVersion, on_delete=models.CASCADE, related_name="diffs_from", db_index=False
     )
     to_version = models.ForeignKey(
-        BlueprintVersion, on_delete=models.CASCADE, related_name="+", db_index=False
+        BlueprintVersion, on_delete=models.CASCADE, related_name="diffs_to", db_index=False
     )
     diff_json = models.JSONField()
     summary = models.JSONField(default=dict, blank=True)
@@ -204,7 +204,8 @@ class BlueprintDiff(CreatedModel):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["from_version", "to_version"], name="blueprint_diffs_versions_key"
+                fields=["from_version", "to_version"],
+                name="blueprint_diffs_from_version_id_to_version_id_key",
             )
         ]
         indexes = [models.Index(fields=["to_version"], name="blueprint_diffs_to_idx")]
@@ -227,7 +228,7 @@ class Template(TimestampedModel):
     is_public = models.BooleanField(default=False)
     usage_count = models.IntegerField(default=0)
     graph_json = models.JSONField()
-    tags = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
     )

@@ -57,6 +57,7 @@ class BudgetAlertAdmin(DharmaModelAdmin):
 class CostOptimizationRecommendationAdmin(DharmaModelAdmin):
     list_display = (
         "recommendation_type",
+        "project",
         "resource_type",
         "resource_id",
         "potential_savings",

@@ -3,11 +3,13 @@ V004) and cost_optimization_recommendations (V007). `project_id` is a real forei
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from apps.core.fields import project_fk, tenant_fk, user_fk
 from apps.core.models import (
     AlertSeverity,
     CreatedModel,
+    Level3,
     Priority,
     TimestampedModel,
     choices_check,
@@ -33,7 +35,7 @@ class BudgetAllocation(TimestampedModel):
     effective_date = models.DateField()
     expiry_date = models.DateField(null=True, blank=True)
     allocated_by = user_fk()
-    allocated_at = models.DateTimeField(auto_now_add=True)
+    allocated_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(
         max_length=20, choices=AllocationStatus.choices, default=AllocationStatus.ACTIVE
     )
@@ -41,7 +43,7 @@ class BudgetAllocation(TimestampedModel):
 
     class Meta:
         db_table = "budget_allocations"
-        ordering = ["-fiscal_year", "project"]
+        ordering = ["-fiscal_year", "-effective_date"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gt=0), name="budget_allocations_amount_check"
@@ -71,7 +73,7 @@ class BudgetSpending(CreatedModel):
     description = models.TextField()
     spending_date = models.DateField()
     recorded_by = user_fk()
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
     metadata = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -96,8 +98,8 @@ class BudgetAlert(TimestampedModel):
     severity = models.CharField(max_length=20, choices=AlertSeverity.choices)
     category = models.CharField(max_length=50, blank=True)
     message = models.TextField()
-    current_spend = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    threshold = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    current_spend = models.DecimalField(max_digits=12, decimal_places=2)
+    threshold = models.DecimalField(max_digits=12, decimal_places=2)
     acknowledged = models.BooleanField(default=False)
     acknowledged_by = user_fk(null=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -113,7 +115,7 @@ class BudgetAlert(TimestampedModel):
             models.Index(fields=["project"], name="budget_alerts_project_idx"),
             models.Index(fields=["severity"], name="budget_alerts_severity_idx"),
             models.Index(
-                fields=["resolved"], name="budget_alerts_open_idx", condition=Q(resolved=False)
+                fields=["resolved"], name="budget_alerts_resolved_idx", condition=Q(resolved=False)
             ),
         ]
 
@@ -122,18 +124,20 @@ class BudgetAlert(TimestampedModel):
 
 
 class CostOptimizationRecommendation(TimestampedModel):
+    """A way to spend less (right-sizing, reserved or spot instances, storage), and its outcome."""
+
     tenant = tenant_fk()
     project = project_fk(null=True, related_name="cost_recommendations")
     recommendation_type = models.CharField(max_length=50, choices=RecommendationType.choices)
-    resource_type = models.CharField(max_length=100, blank=True)
+    resource_type = models.CharField(max_length=50, blank=True)
     resource_id = models.CharField(max_length=255, blank=True)
-    current_cost = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    projected_cost = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    current_cost = models.DecimalField(max_digits=12, decimal_places=2)
+    projected_cost = models.DecimalField(max_digits=12, decimal_places=2)
     potential_savings = models.DecimalField(max_digits=12, decimal_places=2)
     savings_percentage = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
-    priority = models.CharField(max_length=20, choices=Priority.choices, default=Priority.MEDIUM)
+    priority = models.CharField(max_length=20, choices=Priority.choices)
     recommendation_details = models.TextField()
-    implementation_effort = models.CharField(max_length=50, blank=True)
+    implementation_effort = models.CharField(max_length=20, choices=Level3.choices, blank=True)
     status = models.CharField(
         max_length=20, choices=RecommendationStatus.choices, default=RecommendationStatus.OPEN
     )
@@ -148,8 +152,10 @@ class CostOptimizationRecommendation(TimestampedModel):
         db_table = "cost_optimization_recommendations"
         ordering = ["-potential_savings"]
         constraints = [
-            choices_check("priority", Priority, "cost_recommendations_priority_check"),
-            choices_check("status", RecommendationStatus, "cost_recommendations_status_check"),
+            choices_check("priority", Priority, "cost_optimization_recommendations_priority_check"),
+            choices_check(
+                "status", RecommendationStatus, "cost_optimization_recommendations_status_check"
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant"], name="cost_recs_tenant_idx"),

@@ -3,6 +3,7 @@ V006 execution, step and log tables. Their status columns are the workflow's sta
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from apps.core.fields import project_fk, tenant_fk, user_fk
 from apps.core.models import (
@@ -39,7 +40,7 @@ class DeploymentApproval(TimestampedModel, SoftDeleteModel):
         max_length=20, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
     )
     requested_by = user_fk()
-    requested_at = models.DateTimeField(auto_now_add=True)
+    requested_at = models.DateTimeField(default=timezone.now)
     environment = models.CharField(max_length=50)
     priority = models.CharField(max_length=20, choices=Priority.choices, default=Priority.MEDIUM)
     deployment_window_start = models.DateTimeField(null=True, blank=True)
@@ -87,7 +88,7 @@ class ApprovalHistory(CreatedModel):
     )
     action = models.CharField(max_length=50, choices=ApprovalAction.choices)
     performed_by = user_fk()
-    performed_at = models.DateTimeField(auto_now_add=True)
+    performed_at = models.DateTimeField(default=timezone.now)
     notes = models.TextField(blank=True)
     previous_state = models.JSONField(null=True, blank=True)
     new_state = models.JSONField(null=True, blank=True)
@@ -108,6 +109,8 @@ class ApprovalHistory(CreatedModel):
 
 
 class CloudMigration(TimestampedModel, SoftDeleteModel):
+    """A migration of workloads to the cloud, tracked by phase, progress and budget."""
+
     tenant = tenant_fk()
     project = project_fk(null=True, related_name="cloud_migrations")
     name = models.CharField(max_length=255)
@@ -151,6 +154,8 @@ class CloudMigration(TimestampedModel, SoftDeleteModel):
 
 
 class MigrationWorkload(TimestampedModel):
+    """One workload moved by a migration: pending → in-progress → completed / failed / skipped."""
+
     migration = models.ForeignKey(
         CloudMigration, on_delete=models.CASCADE, related_name="workloads", db_index=False
     )
@@ -179,6 +184,8 @@ class MigrationWorkload(TimestampedModel):
 
 
 class MigrationRisk(TimestampedModel):
+    """A risk of a migration, rated by severity, probability and impact, with its mitigation."""
+
     migration = models.ForeignKey(
         CloudMigration, on_delete=models.CASCADE, related_name="risks", db_index=False
     )
@@ -259,7 +266,9 @@ class DeploymentExecution(TimestampedModel):
         ordering = ["-started_at", "-created_at"]
         constraints = [
             choices_check("status", ExecutionStatus, "deployment_executions_status_check"),
-            choices_check("deployment_type", DeploymentType, "deployment_executions_type_check"),
+            choices_check(
+                "deployment_type", DeploymentType, "deployment_executions_deployment_type_check"
+            ),
             range_check("progress", 0, 100, "deployment_executions_progress_check"),
         ]
         indexes = [
@@ -281,6 +290,8 @@ class DeploymentExecution(TimestampedModel):
 
 
 class DeploymentStep(TimestampedModel):
+    """One ordered step of an execution, with its progress, output and error."""
+
     execution = models.ForeignKey(
         DeploymentExecution, on_delete=models.CASCADE, related_name="steps", db_index=False
     )
@@ -326,7 +337,7 @@ class DeploymentLog(CreatedModel):
     log_level = models.CharField(max_length=10, choices=LogLevel.choices)
     service = models.CharField(max_length=100, blank=True, null=True)
     message = models.TextField()
-    timestamp = models.DateTimeField(auto_now_add=True)
+    timestamp = models.DateTimeField(default=timezone.now)
     stack_trace = models.TextField(blank=True)
     host = models.CharField(max_length=255, blank=True)
     pid = models.IntegerField(null=True, blank=True)
@@ -339,7 +350,7 @@ class DeploymentLog(CreatedModel):
     class Meta:
         db_table = "deployment_logs"
         ordering = ["-timestamp"]
-        constraints = [choices_check("log_level", LogLevel, "deployment_logs_level_check")]
+        constraints = [choices_check("log_level", LogLevel, "deployment_logs_log_level_check")]
         indexes = [
             models.Index(fields=["step"], name="logs_step_idx", condition=Q(step__isnull=False)),
             models.Index(fields=["log_level"], name="logs_level_idx"),

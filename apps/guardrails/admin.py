@@ -73,15 +73,22 @@ class ComplianceFrameworkAdmin(DharmaModelAdmin):
         "certification_required",
         "next_audit_date",
     )
-    list_filter = ("status", "certification_required")
+    list_filter = ("status", "certification_required", "audit_frequency")
     search_fields = ("name", "description")
     date_hierarchy = "created_at"
 
 
 @admin.register(ComplianceAssessment)
 class ComplianceAssessmentAdmin(DharmaModelAdmin):
-    list_display = ("framework", "assessment_date", "status", "compliance_score", "total_controls")
+    list_display = (
+        "framework",
+        "assessment_date",
+        "status",
+        "compliance_score",
+        "total_controls",
+        "assessed_by",
+    )
     list_filter = ("status",)
-    list_select_related = ("framework",)
+    list_select_related = ("framework", "assessed_by")
     search_fields = ("framework__name", "scope")
     date_hierarchy = "assessment_date"

@@ -96,3 +96,10 @@ class AssessmentStatus(models.TextChoices):
     IN_PROGRESS = "in-progress", "In progress"
     COMPLETED = "completed", "Completed"
     FAILED = "failed", "Failed"
+
+
+class AuditFrequency(models.TextChoices):
+    MONTHLY = "monthly", "Monthly"
+    QUARTERLY = "quarterly", "Quarterly"
+    SEMI_ANNUAL = "semi-annual", "Semi-annual"
+    ANNUAL = "annual", "Annual"

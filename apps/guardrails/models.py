@@ -5,11 +5,13 @@ are the findings, with the exemption (waiver) columns: who approved it, why, unt
 """
 
 from django.db import models
+from django.utils import timezone
 
 from apps.core.fields import tenant_fk, user_fk
 from apps.core.models import NOT_DELETED, SoftDeleteModel, TimestampedModel, choices_check
 from apps.guardrails.choices import (
     AssessmentStatus,
+    AuditFrequency,
     DetectedBy,
     EnforcementLevel,
     FindingSeverity,
@@ -36,7 +38,7 @@ class GovernancePolicy(TimestampedModel, SoftDeleteModel):
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
     policy_type = models.CharField(max_length=50, choices=PolicyType.choices)
-    category = models.CharField(max_length=100, blank=True)
+    category = models.CharField(max_length=50, blank=True)
     status = models.CharField(
         max_length=20, choices=PolicyStatus.choices, default=PolicyStatus.DRAFT
     )
@@ -51,8 +53,8 @@ class GovernancePolicy(TimestampedModel, SoftDeleteModel):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children",
         db_index=False,
     )  # fmt: skip
-    effective_from = models.DateTimeField()
-    effective_until = models.DateTimeField(null=True, blank=True)
+    effective_from = models.DateField()
+    effective_until = models.DateField(null=True, blank=True)
     exemptions_allowed = models.BooleanField(default=False)
     exemption_approval_required = models.BooleanField(default=True)
     metadata = models.JSONField(default=dict, blank=True)
@@ -65,7 +67,7 @@ class GovernancePolicy(TimestampedModel, SoftDeleteModel):
             choices_check("status", PolicyStatus, "governance_policies_status_check"),
             choices_check("severity", PolicySeverity, "governance_policies_severity_check"),
             choices_check(
-                "enforcement_level", EnforcementLevel, "governance_policies_enforcement_check"
+                "enforcement_level", EnforcementLevel, "governance_policies_enforcement_level_check"
             ),
         ]
         indexes = [
@@ -91,13 +93,11 @@ class PolicyViolation(TimestampedModel):
     resource_id = models.UUIDField()
     resource_name = models.CharField(max_length=255, blank=True)
     severity = models.CharField(max_length=20, choices=FindingSeverity.choices)
-    violation_type = models.CharField(max_length=100, blank=True)
+    violation_type = models.CharField(max_length=50, blank=True)
     violation_details = models.TextField()
     violation_data = models.JSONField(default=dict, blank=True)
-    detected_at = models.DateTimeField(auto_now_add=True)
-    detected_by = models.CharField(
-        max_length=50, choices=DetectedBy.choices, default=DetectedBy.AUTOMATED_SCAN
-    )
+    detected_at = models.DateTimeField(default=timezone.now)
+    detected_by = models.CharField(max_length=50, choices=DetectedBy.choices)
     status = models.CharField(
         max_length=20, choices=ViolationStatus.choices, default=ViolationStatus.OPEN
     )
@@ -130,6 +130,8 @@ class PolicyViolation(TimestampedModel):
 
 
 class ArchitecturePattern(TimestampedModel, SoftDeleteModel):
+    """An approved (or rejected: anti-pattern) architecture, with its definition and guides."""
+
     tenant = tenant_fk()
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
@@ -156,7 +158,7 @@ class ArchitecturePattern(TimestampedModel, SoftDeleteModel):
         ordering = ["name"]
         constraints = [
             choices_check("status", PatternStatus, "architecture_patterns_status_check"),
-            choices_check("pattern_type", PatternType, "architecture_patterns_type_check"),
+            choices_check("pattern_type", PatternType, "architecture_patterns_pattern_type_check"),
         ]
         indexes = [
             models.Index(fields=["tenant"], name="patterns_tenant_idx", condition=NOT_DELETED),
@@ -170,11 +172,13 @@ class ArchitecturePattern(TimestampedModel, SoftDeleteModel):
 
 
 class PatternApproval(TimestampedModel):
+    """A request to approve an architecture pattern, and its review."""
+
     pattern = models.ForeignKey(
         ArchitecturePattern, on_delete=models.CASCADE, related_name="approvals", db_index=False
     )
     requested_by = user_fk()
-    requested_at = models.DateTimeField(auto_now_add=True)
+    requested_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(
         max_length=20, choices=PatternApprovalStatus.choices, default=PatternApprovalStatus.PENDING
     )
@@ -205,7 +209,7 @@ class ComplianceFramework(TimestampedModel):
     """SOC2, HIPAA, GDPR, PCI-DSS, ISO-27001 …, with its requirements and controls."""
 
     tenant = tenant_fk()
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
     framework_version = models.CharField(max_length=50, blank=True)
     status = models.CharField(
@@ -213,14 +217,14 @@ class ComplianceFramework(TimestampedModel):
     )
     requirements = models.JSONField()
     controls = models.JSONField(default=list, blank=True)
-    applicable_to = models.JSONField(default=list, blank=True)
+    applicable_to = models.JSONField(default=dict, blank=True)
     certification_required = models.BooleanField(default=False)
     certification_date = models.DateField(null=True, blank=True)
     certification_expiry = models.DateField(null=True, blank=True)
     certification_authority = models.CharField(max_length=255, blank=True)
     last_audit_date = models.DateField(null=True, blank=True)
     next_audit_date = models.DateField(null=True, blank=True)
-    audit_frequency = models.CharField(max_length=50, blank=True)
+    audit_frequency = models.CharField(max_length=20, choices=AuditFrequency.choices, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -239,6 +243,8 @@ class ComplianceFramework(TimestampedModel):
 
 
 class ComplianceAssessment(TimestampedModel):
+    """One assessment of a tenant against a framework: control counts, score, findings."""
+
     tenant = tenant_fk()
     framework = models.ForeignKey(
         ComplianceFramework, on_delete=models.PROTECT, related_name="assessments", db_index=False
@@ -258,7 +264,7 @@ class ComplianceAssessment(TimestampedModel):
     recommendations = models.JSONField(default=list, blank=True)
     remediation_plan = models.TextField(blank=True)
     remediation_deadline = models.DateField(null=True, blank=True)
-    remediation_status = models.CharField(max_length=50, blank=True)
+    remediation_status = models.CharField(max_length=20, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -3,6 +3,7 @@ health alerts (V006)."""
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from apps.core.fields import project_fk, tenant_fk, user_fk
 from apps.core.models import (
@@ -45,7 +46,7 @@ class Incident(TimestampedModel, SoftDeleteModel):
     priority = models.CharField(max_length=2, choices=IncidentPriority.choices)
     detected_by = models.CharField(max_length=50, choices=DetectedBy.choices)
     reported_by = user_fk()
-    reported_at = models.DateTimeField(auto_now_add=True)
+    reported_at = models.DateTimeField(default=timezone.now)
     assigned_to = user_fk(null=True)
     assigned_at = models.DateTimeField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -92,12 +93,14 @@ class Incident(TimestampedModel, SoftDeleteModel):
 
 
 class IncidentTimeline(CreatedModel):
+    """An event in an incident's life (append-only): created, assigned, resolved, comment..."""
+
     incident = models.ForeignKey(
         Incident, on_delete=models.CASCADE, related_name="timeline", db_index=False
     )
     event_type = models.CharField(max_length=50, choices=TimelineEvent.choices)
     user = user_fk()
-    timestamp = models.DateTimeField(auto_now_add=True)
+    timestamp = models.DateTimeField(default=timezone.now)
     details = models.TextField(blank=True)
     metadata = models.JSONField(default=dict, blank=True)
 
@@ -117,6 +120,8 @@ class IncidentTimeline(CreatedModel):
 
 
 class IncidentUpdate(CreatedModel):
+    """A change or comment on an incident, with its visibility (append-only)."""
+
     incident = models.ForeignKey(
         Incident, on_delete=models.CASCADE, related_name="updates", db_index=False
     )
@@ -213,6 +218,8 @@ class KpiMetric(CreatedModel):
 
 
 class KpiTarget(TimestampedModel):
+    """The target and warning/critical thresholds a KPI is compared against."""
+
     tenant = tenant_fk()
     project = project_fk(null=True, related_name="kpi_targets")
     metric_name = models.CharField(max_length=100)
@@ -233,7 +240,9 @@ class KpiTarget(TimestampedModel):
         db_table = "kpi_targets"
         ordering = ["metric_name"]
         constraints = [
-            choices_check("comparison_operator", ComparisonOperator, "kpi_targets_operator_check"),
+            choices_check(
+                "comparison_operator", ComparisonOperator, "kpi_targets_comparison_operator_check"
+            ),
             choices_check("status", TargetStatus, "kpi_targets_status_check"),
         ]
         indexes = [
@@ -268,7 +277,7 @@ class ServiceHealthCheck(CreatedModel):
     version = models.CharField(max_length=50, blank=True)
     uptime = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     last_deployment = models.DateTimeField(null=True, blank=True)
-    checked_at = models.DateTimeField(auto_now_add=True)
+    checked_at = models.DateTimeField(default=timezone.now)
     check_duration = models.IntegerField(null=True, blank=True, help_text="milliseconds")
     issues = models.JSONField(default=list, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
@@ -278,7 +287,7 @@ class ServiceHealthCheck(CreatedModel):
         ordering = ["-checked_at"]
         constraints = [
             choices_check("status", HealthStatus, "service_health_checks_status_check"),
-            choices_check("check_type", CheckType, "service_health_checks_type_check"),
+            choices_check("check_type", CheckType, "service_health_checks_check_type_check"),
         ]
         indexes = [
             models.Index(fields=["tenant"], name="health_checks_tenant_idx"),
@@ -296,6 +305,11 @@ class ServiceHealthCheck(CreatedModel):
 
 
 class InfrastructureMetric(CreatedModel):
+    """One sample of an infrastructure metric (append-only).
+
+    `tenant` NULL for metrics of Dharma's own platform.
+    """
+
     tenant = tenant_fk(null=True)
     environment = models.CharField(max_length=50)
     metric_category = models.CharField(max_length=50, choices=InfrastructureCategory.choices)
@@ -304,7 +318,7 @@ class InfrastructureMetric(CreatedModel):
     metric_unit = models.CharField(max_length=50, blank=True)
     resource_id = models.CharField(max_length=255, blank=True, null=True)
     resource_type = models.CharField(max_length=100, blank=True)
-    timestamp = models.DateTimeField(auto_now_add=True)
+    timestamp = models.DateTimeField(default=timezone.now)
     metadata = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -336,7 +350,7 @@ class HealthAlert(TimestampedModel):
     message = models.TextField()
     threshold = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     current_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    triggered_at = models.DateTimeField(auto_now_add=True)
+    triggered_at = models.DateTimeField(default=timezone.now)
     acknowledged = models.BooleanField(default=False)
     acknowledged_by = user_fk(null=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)

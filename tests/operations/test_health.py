@@ -163,6 +163,7 @@ def test_health_stats_count_guardrail_findings(client, settings):
             resource_id=user.pk,
             severity=severity,
             violation_details="bucket not encrypted",
+            detected_by="automated-scan",
         )
 
     settings.DHARMA_HEALTH_STATS_TTL = 0

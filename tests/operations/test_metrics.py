@@ -1,4 +1,7 @@
-"""/metrics under gunicorn with several workers: counters of every worker are summed."""
+"""Dharma served by gunicorn as in production: several workers, DEBUG off.
+
+/metrics sums the counters of every worker; the admin's static files are served.
+"""
 
 import os
 import socket
@@ -26,8 +29,9 @@ def get(url: str) -> tuple[int, str]:
         return response.status, response.read().decode()
 
 
-@pytest.fixture
-def gunicorn_server(tmp_path):
+@pytest.fixture(scope="module")
+def gunicorn_server(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("gunicorn")
     port = free_port()
     metrics_dir = tmp_path / "prometheus"
     env = {
@@ -40,7 +44,14 @@ def gunicorn_server(tmp_path):
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": "3",
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
     }
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "dharma/gunicorn.conf.py"],
         cwd=ROOT,
@@ -92,3 +103,18 @@ def test_metrics_sum_the_counters_of_every_worker(gunicorn_server):
     # The samples came from more than one worker process: one counter file per worker pid.
     pids = {path.name.rsplit("_", 1)[-1] for path in metrics_dir.glob("counter_*.db")}
     assert len(pids) >= 2
+
+
+def test_admin_static_files_are_served_without_debug(gunicorn_server):
+    base, _metrics_dir = gunicorn_server
+    status, body = get(f"{base}/admin/login/")
+    assert status == 200
+    stylesheet = next(
+        line.split('href="', 1)[1].split('"', 1)[0]
+        for line in body.splitlines()
+        if "stylesheet" in line and "base" in line
+    )
+    assert stylesheet.startswith("/static/admin/css/base.")  # hashed by the manifest storage
+    status, css = get(f"{base}{stylesheet}")
+    assert status == 200
+    assert "body" in css
