@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/health", health_views.health, name="api-health"),
     path("", include("django_prometheus.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include(("dharma.api_urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

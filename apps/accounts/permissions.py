@@ -109,6 +109,8 @@ SYSTEM_ROLES: dict[str, dict] = {
             f"{resource}:manage:tenant"
             for resource in RESOURCES
             if resource not in {"ai-recommendation", "cost-optimization"}
-        ],
+        ]
+        # Dharma's addition: projects and their environments are managed by administrators.
+        + ["project:manage:tenant"],
     },
 }

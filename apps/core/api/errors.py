@@ -1,0 +1,79 @@
+"""One error shape for every API failure.
+
+    {"error": {"code": "validation_error", "message": "…", "fields": {"name": ["…"]}}}
+
+Codes are stable and lowercase; `fields` maps an input path to its messages (empty when the error
+concerns the whole request). Nothing a client sends produces a 500: unexpected exceptions are
+left to Django (logged, 500), but every refusal a client can cause has a 4xx here.
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from apps.core.exceptions import DomainError
+
+CODES = {
+    exceptions.ParseError: "malformed_request",
+    exceptions.ValidationError: "validation_error",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+}
+
+
+def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail → {"components[3].region": ["…"]}."""
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            out.update(_flatten(value, path))
+        return out
+    if isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            return {prefix or "non_field_errors": [str(item) for item in detail]}
+        out = {}
+        for index, item in enumerate(detail):
+            if item:
+                out.update(_flatten(item, f"{prefix}[{index}]"))
+        return out
+    return {prefix or "non_field_errors": [str(detail)]}
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    code = next((c for cls, c in CODES.items() if isinstance(exc, cls)), None)
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        message = "The request has invalid fields."
+        if list(fields) == ["non_field_errors"]:
+            message = fields["non_field_errors"][0]
+    else:
+        fields = {}
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        message = str(detail)
+        code = code or getattr(exc, "default_code", None) or "error"
+    response.data = error_body(code or "error", message, fields)
+    if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response

@@ -1,0 +1,27 @@
+"""The REST API, version 1: one router, plural kebab-case routes."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter, SimpleRouter
+
+from apps.accounts.api.auth import TokenObtainView, TokenRefresh
+from apps.accounts.api.views import EnvironmentViewSet, ProjectViewSet
+from apps.accounts.api.viewsets import UUID_PATTERN
+from apps.blueprints.api.views import BlueprintViewSet
+
+router = DefaultRouter()
+router.register("projects", ProjectViewSet, basename="project")
+router.register("blueprints", BlueprintViewSet, basename="blueprint")
+
+nested = SimpleRouter()
+nested.register(
+    rf"projects/(?P<project_pk>{UUID_PATTERN})/environments",
+    EnvironmentViewSet,
+    basename="environment",
+)
+
+urlpatterns = [
+    path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),
+    path("auth/token/refresh/", TokenRefresh.as_view(), name="token-refresh"),
+    path("", include(nested.urls)),
+    path("", include(router.urls)),
+]

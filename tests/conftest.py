@@ -1,0 +1,60 @@
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from apps.accounts.models import Role, UserRole
+from apps.accounts.permissions import SYSTEM_ROLES
+from tests.accounts.factories import UserFactory
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Throttle counters and cached responses live in Redis; tests must not see each other's.
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def system_roles(db) -> dict[str, Role]:
+    return {
+        str(code): Role.objects.update_or_create(
+            tenant=None,
+            code=code,
+            defaults={"name": spec["name"], "is_system": True, "permissions": spec["permissions"]},
+        )[0]
+        for code, spec in SYSTEM_ROLES.items()
+    }
+
+
+@pytest.fixture
+def make_user(system_roles):
+    """A user of `tenant` (a new tenant by default) holding the given system roles."""
+
+    def make(*roles: str, **fields):
+        user = UserFactory(**fields)
+        for code in roles:
+            UserRole.objects.create(user=user, role=system_roles[code])
+        return user
+
+    return make
+
+
+@pytest.fixture
+def api():
+    """An API client logged in through the real token endpoint: `api(user)`."""
+
+    def client_for(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            response = client.post(
+                "/api/v1/auth/token/",
+                {"email": user.email, "password": PASSWORD, "tenant": user.tenant.slug},
+                format="json",
+            )
+            assert response.status_code == 200, response.content
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
+        return client
+
+    return client_for
