@@ -135,10 +135,7 @@ def diff_graphs(old: dict[str, Any], new: dict[str, Any]) -> GraphDiff:
             removed.append(_copy(old_components[name]))
         else:
             before, after = old_components[name], new_components[name]
-            # `==` runs in C and settles most components; `_same` rules out 1 == 1.0 == True.
-            if (before == after and _same(before, after)) or not (
-                changes := _diff_component(before, after)
-            ):
+            if _same(before, after) or not (changes := _diff_component(before, after)):
                 unchanged += 1
             else:
                 new_type = after.get("type", "")
@@ -149,14 +146,14 @@ def diff_graphs(old: dict[str, Any], new: dict[str, Any]) -> GraphDiff:
     relations_added: list[dict[str, Any]] = []
     relations_removed: list[dict[str, Any]] = []
     for key in sorted(old_relations.keys() | new_relations.keys()):
-        before = old_relations.get(key)
-        after = new_relations.get(key)
-        if before is not None and after is not None and _same_relation(before, after):
+        old_relation = old_relations.get(key)
+        new_relation = new_relations.get(key)
+        if old_relation and new_relation and _same_relation(old_relation, new_relation):
             continue
-        if before is not None:
-            relations_removed.append(_copy(before))
-        if after is not None:
-            relations_added.append(_copy(after))
+        if old_relation is not None:
+            relations_removed.append(_copy(old_relation))
+        if new_relation is not None:
+            relations_added.append(_copy(new_relation))
 
     return GraphDiff(
         added=tuple(added),
@@ -190,7 +187,8 @@ def _index(
 
 
 def _same_relation(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    return _same({"properties": {}, **old}, {"properties": {}, **new})
+    """Equal, a missing `properties` counting as `{}`."""
+    return _same(old, new) or _same({"properties": {}, **old}, {"properties": {}, **new})
 
 
 def _diff_component(old: dict[str, Any], new: dict[str, Any]) -> tuple[Change, ...]:
@@ -257,16 +255,26 @@ def _key_path(prefix: str, key: str) -> str:
 
 
 def _same(old: Any, new: Any) -> bool:
-    """Equal as JSON: same structure, same values, same types (`1`, `1.0` and `true` differ)."""
+    """Equal as JSON: `==` (in C, fast) and the same types, since `1 == 1.0 == True` in Python."""
+    return bool(old == new) and _same_types(old, new)
+
+
+def _same_types(old: Any, new: Any) -> bool:
+    """For `old == new` (so dicts share keys and lists lengths): do the types match all the way?"""
     if type(old) is not type(new):
         return False
-    if isinstance(old, dict):
-        return old.keys() == new.keys() and all(
-            _same(value, new[key]) for key, value in old.items()
-        )
-    if isinstance(old, list):
-        return len(old) == len(new) and all(map(_same, old, new))
-    return bool(old == new)
+    if type(old) is dict:
+        pairs: Iterable[tuple[Any, Any]] = ((value, new[key]) for key, value in old.items())
+    elif type(old) is list:
+        pairs = zip(old, new, strict=True)
+    else:
+        return True
+    for value, other in pairs:
+        if type(value) is not type(other):
+            return False
+        if (type(value) is dict or type(value) is list) and not _same_types(value, other):
+            return False
+    return True
 
 
 def _copy(value: _T) -> _T:

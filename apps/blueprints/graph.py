@@ -11,7 +11,16 @@ from typing import Any
 
 
 def canonical_graph(graph: dict[str, Any]) -> dict[str, Any]:
-    components = sorted(graph.get("components", []), key=lambda c: c["name"])
+    """Sorted components (by name) and relations; `depends_on` is a set, so it is sorted too."""
+    components = sorted(
+        (
+            {**component, "depends_on": sorted(component["depends_on"])}
+            if isinstance(component.get("depends_on"), list)
+            else component
+            for component in graph.get("components", [])
+        ),
+        key=lambda c: c["name"],
+    )
     relations = sorted(
         graph.get("relations", []), key=lambda r: (r["from"], r["to"], r.get("type", ""))
     )

@@ -210,6 +210,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Infrastructure-as-code control plane: blueprints, guardrails, costing, IaC, "
     "load tests and validation runs.",
     "VERSION": DHARMA_VERSION,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStatusEnum": "apps.accounts.choices.ProjectStatus",
+        "VersionStatusEnum": "apps.blueprints.choices.VersionStatus",
+    },
 }
 
 # --- Internationalisation, static files -------------------------------------------------------
@@ -252,3 +257,5 @@ SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 
 # /health recounts guardrail findings at most this often (seconds) per process.
 DHARMA_HEALTH_STATS_TTL = float(os.environ.get("DHARMA_HEALTH_STATS_TTL", "5"))
+# Largest blueprint graph the API accepts (components per version); larger ones answer 400.
+DHARMA_MAX_COMPONENTS = int(os.environ.get("DHARMA_MAX_COMPONENTS", "5000"))

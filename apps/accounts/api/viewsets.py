@@ -70,7 +70,7 @@ class TenantScopedViewSet(viewsets.ModelViewSet):
     @property
     def tenant_id(self):
         """The caller's tenant (views behind IsAuthenticated always have a real user)."""
-        return self.request.user.tenant_id  # type: ignore[union-attr]
+        return self.request.user.tenant_id
 
     def get_queryset(self):
         queryset = super().get_queryset().for_tenant(self.tenant_id)

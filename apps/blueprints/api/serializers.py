@@ -1,8 +1,9 @@
+from django.conf import settings
 from rest_framework import serializers
 
 from apps.accounts.models import Project
-from apps.blueprints.models import Blueprint
-from apps.core.api.serializers import StrictModelSerializer
+from apps.blueprints.models import Blueprint, BlueprintVersion
+from apps.core.api.serializers import StrictModelSerializer, StrictSerializer
 
 
 class TenantProjectField(serializers.PrimaryKeyRelatedField):
@@ -28,3 +29,82 @@ class BlueprintSerializer(StrictModelSerializer):
         ]  # fmt: skip
         read_only_fields = ["id", "current_version", "created_by", "created_at", "updated_at"]
         validators: list = []
+
+
+class ComponentInputSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=255)
+    type = serializers.CharField(max_length=100)
+    provider = serializers.CharField(max_length=50)
+    region = serializers.CharField(max_length=50, required=False)
+    display_name = serializers.CharField(max_length=255, required=False)
+    properties = serializers.DictField(required=False, default=dict)
+    tags = serializers.DictField(required=False, default=dict)
+    depends_on = serializers.ListField(
+        child=serializers.CharField(max_length=255), required=False, default=list
+    )
+
+
+class RelationInputSerializer(StrictSerializer):
+    to = serializers.CharField(max_length=255)
+    type = serializers.CharField(max_length=50, required=False, default="depends_on")
+    properties = serializers.DictField(required=False, default=dict)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.CharField(max_length=255)  # `from` is a Python keyword
+        return fields
+
+
+class GraphSerializer(StrictSerializer):
+    components = ComponentInputSerializer(many=True)
+    relations = RelationInputSerializer(many=True, required=False, default=list)
+
+    def to_internal_value(self, data):
+        # Checked before any per-component work, so an oversized graph is refused cheaply.
+        limit = settings.DHARMA_MAX_COMPONENTS
+        components = data.get("components") if isinstance(data, dict) else None
+        if isinstance(components, list) and len(components) > limit:
+            message = f"At most {limit} components per version, got {len(components)}."
+            raise serializers.ValidationError({"components": [message]})
+        return super().to_internal_value(data)
+
+
+class VersionCreateSerializer(StrictSerializer):
+    graph = GraphSerializer()
+    tag = serializers.CharField(max_length=100, required=False, allow_null=True, default=None)
+
+
+class ValidateRequestSerializer(StrictSerializer):
+    graph = GraphSerializer()
+    name = serializers.CharField(max_length=255, required=False, allow_null=True, default=None)
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    blueprint = serializers.UUIDField(source="blueprint_id", read_only=True)
+    parent_version = serializers.IntegerField(
+        source="parent_version.version_number", read_only=True, allow_null=True, default=None
+    )
+    created_by = serializers.UUIDField(source="created_by_id", read_only=True)
+
+    class Meta:
+        model = BlueprintVersion
+        fields = [
+            "id", "blueprint", "version_number", "parent_version", "tag", "status", "graph_hash",
+            "metadata", "created_by", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class VersionDetailSerializer(VersionSerializer):
+    class Meta(VersionSerializer.Meta):
+        fields = [*VersionSerializer.Meta.fields, "graph_json"]
+        read_only_fields = fields
+
+
+class DiffQuerySerializer(StrictSerializer):
+    to = serializers.IntegerField(min_value=1)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.IntegerField(min_value=1)
+        return fields

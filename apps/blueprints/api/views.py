@@ -1,7 +1,20 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
 from apps.accounts.api.viewsets import TenantScopedViewSet
-from apps.blueprints import services
-from apps.blueprints.api.serializers import BlueprintSerializer
+from apps.blueprints import selectors, services
+from apps.blueprints.api.serializers import (
+    BlueprintSerializer,
+    DiffQuerySerializer,
+    ValidateRequestSerializer,
+    VersionCreateSerializer,
+    VersionDetailSerializer,
+    VersionSerializer,
+)
 from apps.blueprints.models import Blueprint
+from apps.blueprints.validation import validate_graph
 
 
 class BlueprintViewSet(TenantScopedViewSet):
@@ -28,3 +41,81 @@ class BlueprintViewSet(TenantScopedViewSet):
 
     def perform_destroy(self, instance):
         services.blueprint_delete(blueprint=instance)
+
+    def rbac_action(self) -> str | None:
+        if self.action == "versions" and self.request.method == "POST":
+            return "update"  # a new version changes the blueprint
+        if self.action in {"versions", "version_detail", "diff", "validate"}:
+            return "read"
+        return super().rbac_action()
+
+    @extend_schema(
+        methods=["GET"],
+        operation_id="v1_blueprints_versions_list",
+        responses=VersionSerializer(many=True),
+    )
+    @extend_schema(
+        methods=["POST"],
+        operation_id="v1_blueprints_versions_create",
+        request=VersionCreateSerializer,
+        responses={200: VersionDetailSerializer, 201: VersionDetailSerializer},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def versions(self, request, pk=None):
+        """GET: the versions, newest first. POST: a new immutable version from a graph
+        (200 with the current version when the graph is unchanged)."""
+        blueprint = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(selectors.blueprint_version_list(blueprint=blueprint))
+            return self.get_paginated_response(VersionSerializer(page, many=True).data)
+        data = VersionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        version, created = services.blueprint_version_create(
+            user=request.user, blueprint=blueprint, **data.validated_data
+        )
+        return Response(
+            VersionDetailSerializer(version).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        operation_id="v1_blueprints_versions_retrieve", responses=VersionDetailSerializer
+    )
+    @action(detail=True, methods=["get"], url_path=r"versions/(?P<number>[0-9]{1,9})")
+    def version_detail(self, request, pk=None, number=None):
+        """One version with its whole graph."""
+        version = selectors.blueprint_version_get(blueprint=self.get_object(), number=int(number))
+        return Response(VersionDetailSerializer(version).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", int, required=True, description="version number"),
+            OpenApiParameter("to", int, required=True, description="version number"),
+        ],
+        responses={200: dict},
+    )
+    @action(detail=True, methods=["get"])
+    def diff(self, request, pk=None):
+        """Added, removed and changed components between two versions, with changed paths."""
+        blueprint = self.get_object()
+        query = DiffQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        numbers = query.validated_data
+        stored = services.blueprint_diff_get_or_create(
+            from_version=selectors.blueprint_version_get(
+                blueprint=blueprint, number=numbers["from"]
+            ),
+            to_version=selectors.blueprint_version_get(blueprint=blueprint, number=numbers["to"]),
+        )
+        return Response({"from": numbers["from"], "to": numbers["to"], **stored.diff_json})
+
+    @extend_schema(request=ValidateRequestSerializer, responses={200: dict})
+    @action(detail=False, methods=["post"])
+    def validate(self, request):
+        """Validate a graph without saving it: errors block a version, warnings advise."""
+        data = ValidateRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = validate_graph(
+            data.validated_data["graph"], blueprint_name=data.validated_data["name"]
+        )
+        return Response(result.as_dict())

@@ -12,9 +12,13 @@ from apps.blueprints.validation.result import Issue, describe, error
 @dataclass(frozen=True)
 class ComponentView:
     position: int  # 0-based index in graph["components"]
-    data: Mapping[str, Any]  # the component object; empty when the entry is not an object
-    is_object: bool
+    entry: Any  # as given
+    data: Mapping[str, Any]  # the entry when it is an object, else empty
     name: str | None  # the name others can refer to: a non-blank string, else None
+
+    @property
+    def is_object(self) -> bool:
+        return isinstance(self.entry, dict)
 
     @property
     def label(self) -> str:
@@ -51,20 +55,18 @@ def _as_list(graph: Mapping[str, Any], key: str, issues: list[Issue]) -> list[An
 
 
 def _view(position: int, entry: Any) -> ComponentView:
-    if not isinstance(entry, Mapping):
-        return ComponentView(position=position, data={}, is_object=False, name=None)
+    if not isinstance(entry, dict):
+        return ComponentView(position=position, entry=entry, data={}, name=None)
     name = entry.get("name")
     usable = name if isinstance(name, str) and name.strip() else None
-    return ComponentView(position=position, data=entry, is_object=True, name=usable)
+    return ComponentView(position=position, entry=entry, data=entry, name=usable)
 
 
 def read_graph(graph: Any) -> RawGraph:
     issues: list[Issue] = []
-    if not isinstance(graph, Mapping):
+    if not isinstance(graph, dict):
         issues.append(
-            error(
-                INVALID_VALUE, f"The graph must be an object, not {describe(graph)}.", None, None
-            )
+            error(INVALID_VALUE, f"The graph must be an object, not {describe(graph)}.", None, None)
         )
         graph = {}
     components = tuple(

@@ -1,6 +1,8 @@
 """One error shape for every API failure.
 
-    {"error": {"code": "validation_error", "message": "…", "fields": {"name": ["…"]}}}
+    {"error": {"code": "validation_error", "message": "…", "fields": {"name": ["…"]},
+               "details": {…}}}      # details: only where an error carries more (e.g. a graph's
+                                     # full validation result)
 
 Codes are stable and lowercase; `fields` maps an input path to its messages (empty when the error
 concerns the whole request). Nothing a client sends produces a 500: unexpected exceptions are
@@ -11,6 +13,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.core.exceptions import DomainError
@@ -34,7 +37,12 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     if isinstance(detail, dict):
         out: dict[str, list[str]] = {}
         for key, value in detail.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(key, int):  # a list serializer's errors, by item index
+                path = f"{prefix}[{key}]"
+            elif key in {"non_field_errors", api_settings.NON_FIELD_ERRORS_KEY} and prefix:
+                path = prefix
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
             out.update(_flatten(value, path))
         return out
     if isinstance(detail, list):
@@ -48,13 +56,18 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     return {prefix or "non_field_errors": [str(detail)]}
 
 
-def error_body(code: str, message: str, fields: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+def error_body(code: str, message: str, fields: dict | None = None, details=None) -> dict:
+    body = {"code": code, "message": message, "fields": fields or {}}
+    if details is not None:
+        body["details"] = details
+    return {"error": body}
 
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
+        return Response(
+            error_body(exc.code, exc.message, exc.fields, exc.details), status=exc.status_code
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
