@@ -1,5 +1,10 @@
+import copy
+import os
+
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from apps.accounts.models import Role, UserRole
@@ -9,10 +14,21 @@ from tests.accounts.factories import UserFactory
 PASSWORD = "correct horse battery"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cache_prefix_per_worker():
+    """xdist workers share one Redis database: each gets its own key prefix. (The settings
+    module is imported before xdist names the worker, so this cannot be set there.)"""
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"dharma-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    with override_settings(CACHES=caches):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     # Throttle counters and cached responses live in Redis; tests must not see each other's.
-    cache.clear()
+    # Only this worker's keys (its KEY_PREFIX): cache.clear() would flush the other workers' too.
+    cache.delete_pattern("*")
     yield
 
 

@@ -8,9 +8,6 @@ import os
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dharma")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
-os.environ.setdefault(
-    "CACHE_KEY_PREFIX", f"dharma-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-)
 
 from dharma.settings.base import *
 
