@@ -3,7 +3,7 @@ import os
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -19,7 +19,9 @@ def _cache_prefix_per_worker():
     """xdist workers share one Redis database: each gets its own key prefix. (The settings
     module is imported before xdist names the worker, so this cannot be set there.)"""
     caches = copy.deepcopy(settings.CACHES)
-    caches["default"]["KEY_PREFIX"] = f"dharma-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    for alias, config in caches.items():
+        config["KEY_PREFIX"] = f"dharma-test-{worker}:{alias}"
     with override_settings(CACHES=caches):
         yield
 
@@ -28,7 +30,8 @@ def _cache_prefix_per_worker():
 def _clear_cache():
     # Throttle counters and cached responses live in Redis; tests must not see each other's.
     # Only this worker's keys (its KEY_PREFIX): cache.clear() would flush the other workers' too.
-    cache.delete_pattern("*")
+    for alias in ("default", "responses"):
+        caches[alias].delete_pattern("*")
     yield
 
 

@@ -40,6 +40,10 @@ class Tenant(TimestampedModel, SoftDeleteModel):
         max_length=20, choices=TenantStatus.choices, default=TenantStatus.ACTIVE
     )
     settings = models.JSONField(default=dict, blank=True)
+    # Bumped in the same transaction as every write that changes what the API shows this tenant;
+    # cached API responses are keyed by it, so none can outlive a write (even one made while
+    # Redis was unreachable).
+    content_generation = models.BigIntegerField(default=0)
 
     tenant_path = "pk"
 

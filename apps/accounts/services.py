@@ -1,9 +1,10 @@
 """Writes to projects and environments. Keyword-only, atomic; refusals are domain errors."""
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from apps.accounts.models import Environment, Project, User
+from apps.accounts.models import Environment, Project, Tenant, User
 from apps.core.exceptions import Conflict
 
 
@@ -67,3 +68,9 @@ def environment_update(*, environment: Environment, **fields) -> Environment:
 def environment_delete(*, environment: Environment) -> None:
     environment.deleted_at = timezone.now()
     environment.save(update_fields=["deleted_at", "updated_at"])
+
+
+def tenant_content_changed(*, tenant_id) -> None:
+    """Call inside the transaction of any write that changes what the API shows the tenant:
+    cached responses are keyed by the generation, so they all go stale with the commit."""
+    Tenant.objects.filter(pk=tenant_id).update(content_generation=F("content_generation") + 1)

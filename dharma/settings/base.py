@@ -129,18 +129,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "dharma")
 if REDIS_URL:
+    redis_options: dict[str, object] = {
+        "CLIENT_CLASS": "django_redis.client.DefaultClient",
+        "SOCKET_CONNECT_TIMEOUT": 1,
+        "SOCKET_TIMEOUT": 1,
+        "IGNORE_EXCEPTIONS": True,
+    }
     CACHES = {
         "default": {
             "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
-            "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": 1,
-                "SOCKET_TIMEOUT": 1,
-                "IGNORE_EXCEPTIONS": True,
-            },
+            "OPTIONS": redis_options,
         }
+    }
+    # API response cache: errors are not swallowed by the backend but caught, counted and
+    # answered from the database (apps/core/api/caching.py).
+    CACHES["responses"] = {
+        **CACHES["default"],
+        "KEY_PREFIX": f"{CACHE_KEY_PREFIX}:responses",
+        "OPTIONS": {**redis_options, "IGNORE_EXCEPTIONS": False},
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
@@ -149,7 +157,12 @@ else:
             "BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache",
             "LOCATION": "dharma",
             "KEY_PREFIX": CACHE_KEY_PREFIX,
-        }
+        },
+        "responses": {
+            "BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache",
+            "LOCATION": "dharma-responses",
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        },
     }
 
 # --- Celery -----------------------------------------------------------------------------------
@@ -177,7 +190,7 @@ AUTH_PASSWORD_VALIDATORS = [
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "apps.accounts.api.authentication.TenantJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -259,3 +272,5 @@ SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 DHARMA_HEALTH_STATS_TTL = float(os.environ.get("DHARMA_HEALTH_STATS_TTL", "5"))
 # Largest blueprint graph the API accepts (components per version); larger ones answer 400.
 DHARMA_MAX_COMPONENTS = int(os.environ.get("DHARMA_MAX_COMPONENTS", "5000"))
+# Seconds an API response stays cached (keys change on every write anyway).
+DHARMA_API_CACHE_SECONDS = int(os.environ.get("DHARMA_API_CACHE_SECONDS", "300"))

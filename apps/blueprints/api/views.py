@@ -3,7 +3,8 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.accounts.api.viewsets import TenantScopedViewSet
+from apps.accounts import rbac
+from apps.accounts.api.viewsets import RolePermission, TenantScopedViewSet
 from apps.blueprints import selectors, services
 from apps.blueprints.api.serializers import (
     BlueprintSerializer,
@@ -15,12 +16,13 @@ from apps.blueprints.api.serializers import (
 )
 from apps.blueprints.models import Blueprint
 from apps.blueprints.validation import validate_graph
+from apps.core.api.caching import cached_response
 
 
 class BlueprintViewSet(TenantScopedViewSet):
     """Blueprints of the caller's tenant, filterable by project, lifecycle state and provider."""
 
-    queryset = Blueprint.objects.select_related("current_version")
+    queryset = Blueprint.objects.select_related("current_version", "project")
     serializer_class = BlueprintSerializer
     permission_resource = "blueprint"
     owner_field = "created_by"
@@ -41,6 +43,37 @@ class BlueprintViewSet(TenantScopedViewSet):
 
     def perform_destroy(self, instance):
         services.blueprint_delete(blueprint=instance)
+
+    # --- Redis response cache: reads keyed by the tenant's content generation -------------
+
+    def _cache_key(self, *parts) -> str | None:
+        """None when the response depends on who asks (an own-scoped reader)."""
+        scope = rbac.scope_for(self.request.user, "blueprint", "read")
+        if scope is None:
+            self.permission_denied(self.request, message=RolePermission.message)
+        if scope == rbac.OWN:
+            return None
+        tenant = self.request.user.tenant  # type: ignore[union-attr]
+        return ":".join(["blueprints", str(tenant.pk), str(tenant.content_generation), *parts])
+
+    def _cached(self, view: str, parts: tuple, build):
+        key = self._cache_key(*parts)
+        return build() if key is None else cached_response(view, key, build)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._cached(
+            "blueprint-detail",
+            ("detail", kwargs["pk"]),
+            lambda: super(BlueprintViewSet, self).retrieve(request, *args, **kwargs),
+        )
+
+    def list(self, request, *args, **kwargs):
+        query = request.GET.urlencode()
+        return self._cached(
+            "blueprint-list",
+            ("list", query),
+            lambda: super(BlueprintViewSet, self).list(request, *args, **kwargs),
+        )
 
     def rbac_action(self) -> str | None:
         if self.action == "versions" and self.request.method == "POST":
@@ -84,8 +117,14 @@ class BlueprintViewSet(TenantScopedViewSet):
     @action(detail=True, methods=["get"], url_path=r"versions/(?P<number>[0-9]{1,9})")
     def version_detail(self, request, pk=None, number=None):
         """One version with its whole graph."""
-        version = selectors.blueprint_version_get(blueprint=self.get_object(), number=int(number))
-        return Response(VersionDetailSerializer(version).data)
+
+        def build():
+            version = selectors.blueprint_version_get(
+                blueprint=self.get_object(), number=int(number)
+            )
+            return Response(VersionDetailSerializer(version).data)
+
+        return self._cached("blueprint-version-detail", ("version", pk, number), build)
 
     @extend_schema(
         parameters=[

@@ -1,0 +1,107 @@
+"""The Redis response cache on real Redis: never stale after a write, never a failure."""
+
+import socket
+
+import pytest
+from prometheus_client import REGISTRY
+
+from tests.accounts.factories import ProjectFactory
+from tests.blueprints.api.test_versions import GRAPH
+
+pytestmark = pytest.mark.django_db
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cache_count(view: str, result: str) -> float:
+    value = REGISTRY.get_sample_value(
+        "dharma_api_cache_requests_total", {"view": view, "result": result}
+    )
+    return value or 0.0
+
+
+@pytest.fixture
+def architect(make_user):
+    return make_user("SA")
+
+
+@pytest.fixture
+def blueprint_url(api, architect):
+    project = ProjectFactory(tenant=architect.tenant)
+    response = api(architect).post(
+        "/api/v1/blueprints/", {"project": str(project.pk), "name": "shop"}, format="json"
+    )
+    return f"/api/v1/blueprints/{response.json()['id']}/"
+
+
+def test_settings_use_redis_for_responses(settings):
+    assert "redis" in settings.CACHES["responses"]["BACKEND"].lower()
+
+
+def test_detail_is_served_from_cache_and_a_write_is_seen_at_once(
+    api, architect, blueprint_url, django_assert_max_num_queries
+):
+    client = api(architect)
+    assert client.get(blueprint_url)["X-Cache"] == "MISS"
+    with django_assert_max_num_queries(2):  # the user with its tenant, and the role grants
+        hit = client.get(blueprint_url)
+    assert hit["X-Cache"] == "HIT"
+    assert hit.json()["description"] == ""
+    client.patch(blueprint_url, {"description": "new"}, format="json")
+    fresh = client.get(blueprint_url)
+    assert fresh["X-Cache"] == "MISS"
+    assert fresh.json()["description"] == "new"
+
+
+def test_list_pages_follow_writes(api, architect, blueprint_url):
+    client = api(architect)
+    assert client.get("/api/v1/blueprints/").json()["count"] == 1
+    assert client.get("/api/v1/blueprints/")["X-Cache"] == "HIT"
+    project_id = client.get(blueprint_url).json()["project"]
+    client.post("/api/v1/blueprints/", {"project": project_id, "name": "second"}, format="json")
+    assert client.get("/api/v1/blueprints/").json()["count"] == 2
+    client.delete(blueprint_url)
+    assert client.get("/api/v1/blueprints/").json()["count"] == 1
+    assert client.get(blueprint_url).status_code == 404
+
+
+def test_a_new_version_shows_in_the_cached_blueprint(api, architect, blueprint_url):
+    client = api(architect)
+    assert client.get(blueprint_url).json()["current_version"] is None
+    client.get(blueprint_url)
+    client.post(f"{blueprint_url}versions/", {"graph": GRAPH}, format="json")
+    assert client.get(blueprint_url).json()["current_version"] == 1
+    first = client.get(f"{blueprint_url}versions/1/")
+    second = client.get(f"{blueprint_url}versions/1/")
+    assert (first["X-Cache"], second["X-Cache"]) == ("MISS", "HIT")
+    assert second.json() == first.json()
+
+
+def test_another_tenant_never_gets_a_cached_response(api, architect, make_user, blueprint_url):
+    client = api(architect)
+    client.get(blueprint_url)
+    assert client.get(blueprint_url)["X-Cache"] == "HIT"
+    assert api(make_user("SA")).get(blueprint_url).status_code == 404
+
+
+def test_reads_succeed_and_count_errors_when_redis_is_down(api, architect, blueprint_url, settings):
+    client = api(architect)
+    responses = dict(settings.CACHES["responses"])
+    responses["LOCATION"] = f"redis://127.0.0.1:{closed_port()}/0"
+    settings.CACHES = {**settings.CACHES, "responses": responses}
+    before = cache_count("blueprint-detail", "error")
+    response = client.get(blueprint_url)
+    assert response.status_code == 200
+    assert response.json()["name"] == "shop"
+    assert client.get("/api/v1/blueprints/").status_code == 200
+    assert cache_count("blueprint-detail", "error") == before + 1
+
+
+def test_cache_counters_are_exported_in_metrics(api, architect, blueprint_url, client):
+    api(architect).get(blueprint_url)
+    body = client.get("/metrics").content.decode()
+    assert 'dharma_api_cache_requests_total{result="miss",view="blueprint-detail"}' in body
