@@ -40,10 +40,9 @@ class Tenant(TimestampedModel, SoftDeleteModel):
         max_length=20, choices=TenantStatus.choices, default=TenantStatus.ACTIVE
     )
     settings = models.JSONField(default=dict, blank=True)
-    # Bumped in the same transaction as every write that changes what the API shows this tenant;
-    # cached API responses are keyed by it, so none can outlive a write (even one made while
-    # Redis was unreachable).
-    content_generation = models.BigIntegerField(default=0)
+    # Part of every cached API response's key. Bumped only when a write could not tell Redis
+    # that cached responses went stale (Redis unreachable), so that none of them is served again.
+    cache_epoch = models.BigIntegerField(default=0)
 
     tenant_path = "pk"
 

@@ -70,7 +70,6 @@ def environment_delete(*, environment: Environment) -> None:
     environment.save(update_fields=["deleted_at", "updated_at"])
 
 
-def tenant_content_changed(*, tenant_id) -> None:
-    """Call inside the transaction of any write that changes what the API shows the tenant:
-    cached responses are keyed by the generation, so they all go stale with the commit."""
-    Tenant.objects.filter(pk=tenant_id).update(content_generation=F("content_generation") + 1)
+def tenant_cache_epoch_bump(*, tenant_id) -> None:
+    """Every cached API response of the tenant goes stale (its key holds the epoch)."""
+    Tenant.objects.filter(pk=tenant_id).update(cache_epoch=F("cache_epoch") + 1)

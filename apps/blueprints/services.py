@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import Project, User
-from apps.accounts.services import tenant_content_changed
+from apps.blueprints.caching import blueprint_changed
 from apps.blueprints.diffing import diff_graphs
 from apps.blueprints.graph import canonical_graph, graph_hash
 from apps.blueprints.models import Blueprint, BlueprintDiff, BlueprintVersion, Component, Relation
@@ -23,7 +23,7 @@ def blueprint_create(*, user: User, project: Project, **fields) -> Blueprint:
             "The project has a blueprint with this name.", fields={"name": ["Already used."]}
         )
     blueprint = Blueprint.objects.create(project=project, created_by=user, **fields)
-    tenant_content_changed(tenant_id=project.tenant_id)
+    blueprint_changed(blueprint_id=blueprint.pk, tenant_id=project.tenant_id)
     return blueprint
 
 
@@ -40,7 +40,7 @@ def blueprint_update(*, blueprint: Blueprint, **fields) -> Blueprint:
     for key, value in fields.items():
         setattr(blueprint, key, value)
     blueprint.save()
-    tenant_content_changed(tenant_id=blueprint.project.tenant_id)
+    blueprint_changed(blueprint_id=blueprint.pk, tenant_id=blueprint.project.tenant_id)
     return blueprint
 
 
@@ -49,7 +49,7 @@ def blueprint_delete(*, blueprint: Blueprint) -> None:
     """Soft delete: the blueprint disappears from the API; its versions stay for audit."""
     blueprint.deleted_at = timezone.now()
     blueprint.save(update_fields=["deleted_at", "updated_at"])
-    tenant_content_changed(tenant_id=blueprint.project.tenant_id)
+    blueprint_changed(blueprint_id=blueprint.pk, tenant_id=blueprint.project.tenant_id)
 
 
 class InvalidGraph(DomainError):
@@ -136,7 +136,7 @@ def blueprint_version_create(
     )
     locked.current_version = version
     locked.save(update_fields=["current_version", "updated_at"])
-    tenant_content_changed(tenant_id=blueprint.project.tenant_id)
+    blueprint_changed(blueprint_id=blueprint.pk, tenant_id=blueprint.project.tenant_id)
     return version, True
 
 

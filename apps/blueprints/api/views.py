@@ -5,7 +5,7 @@ from rest_framework.response import Response
 
 from apps.accounts import rbac
 from apps.accounts.api.viewsets import RolePermission, TenantScopedViewSet
-from apps.blueprints import selectors, services
+from apps.blueprints import caching, selectors, services
 from apps.blueprints.api.serializers import (
     BlueprintSerializer,
     DiffQuerySerializer,
@@ -46,32 +46,28 @@ class BlueprintViewSet(TenantScopedViewSet):
 
     # --- Redis response cache: reads keyed by the tenant's content generation -------------
 
-    def _cache_key(self, *parts) -> str | None:
-        """None when the response depends on who asks (an own-scoped reader)."""
+    def _cached(self, view: str, key_for, build):
+        """Serve from the cache unless the response depends on who asks (own-scoped reader)."""
         scope = rbac.scope_for(self.request.user, "blueprint", "read")
         if scope is None:
             self.permission_denied(self.request, message=RolePermission.message)
         if scope == rbac.OWN:
-            return None
+            return build()
         tenant = self.request.user.tenant  # type: ignore[union-attr]
-        return ":".join(["blueprints", str(tenant.pk), str(tenant.content_generation), *parts])
-
-    def _cached(self, view: str, parts: tuple, build):
-        key = self._cache_key(*parts)
-        return build() if key is None else cached_response(view, key, build)
+        return cached_response(view, key_for(tenant), build)
 
     def retrieve(self, request, *args, **kwargs):
         return self._cached(
             "blueprint-detail",
-            ("detail", kwargs["pk"]),
+            lambda tenant: caching.detail_key(tenant, kwargs["pk"], "detail"),
             lambda: super(BlueprintViewSet, self).retrieve(request, *args, **kwargs),
         )
 
     def list(self, request, *args, **kwargs):
-        query = request.GET.urlencode()
+        query = "&".join(sorted(request.GET.urlencode().split("&")))
         return self._cached(
             "blueprint-list",
-            ("list", query),
+            lambda tenant: caching.list_key(tenant, query),
             lambda: super(BlueprintViewSet, self).list(request, *args, **kwargs),
         )
 
@@ -124,7 +120,11 @@ class BlueprintViewSet(TenantScopedViewSet):
             )
             return Response(VersionDetailSerializer(version).data)
 
-        return self._cached("blueprint-version-detail", ("version", pk, number), build)
+        return self._cached(
+            "blueprint-version-detail",
+            lambda tenant: caching.detail_key(tenant, pk, "version", number),
+            build,
+        )
 
     @extend_schema(
         parameters=[

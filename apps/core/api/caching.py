@@ -1,7 +1,8 @@
 """Redis cache for API responses.
 
-Callers build keys that change whenever what the response shows changes (see
-`Tenant.content_generation`), so nothing is ever invalidated by deleting keys, and a stale
+A response is stored with the generation token it was built under; a lookup fetches the value and
+the current token in one round trip (MGET) and uses the value only when they match. Writers
+replace tokens (see apps/blueprints/caching.py), so nothing is deleted to invalidate, and a
 response cannot be served after a write. A cache that is down or slow never fails a request: the
 error is counted and the response is built from the database.
 
@@ -9,7 +10,9 @@ Exported in /metrics: `dharma_api_cache_requests_total{view, result="hit"|"miss"
 """
 
 import logging
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import caches
@@ -25,30 +28,42 @@ CACHE_REQUESTS = Counter(
 )
 
 
-def cached_response(view: str, key: str, build: Callable[[], Response]) -> Response:
+@dataclass(frozen=True)
+class VersionedKey:
+    value: str  # where the response is stored
+    token: str  # where the current generation token of what it shows is kept
+
+
+def cached_response(view: str, key: VersionedKey, build: Callable[[], Response]) -> Response:
     cache = caches["responses"]
     try:
-        data = cache.get(key)
+        found = cache.get_many([key.value, key.token])
     except Exception:
         logger.warning("API cache read failed for %s", view, exc_info=True)
         CACHE_REQUESTS.labels(view=view, result="error").inc()
-        data = None
-        reachable = False
-    else:
-        reachable = True
-    if data is not None:
+        return build()
+    token = found.get(key.token)
+    stored = found.get(key.value)
+    if token is not None and stored is not None and stored[0] == token:
         CACHE_REQUESTS.labels(view=view, result="hit").inc()
-        response = Response(data)
+        response = Response(stored[1])
         response["X-Cache"] = "HIT"
         return response
+    CACHE_REQUESTS.labels(view=view, result="miss").inc()
     response = build()
-    if reachable:
-        CACHE_REQUESTS.labels(view=view, result="miss").inc()
-        if response.status_code == 200:
-            try:
-                cache.set(key, response.data, settings.DHARMA_API_CACHE_SECONDS)
-            except Exception:
-                logger.warning("API cache write failed for %s", view, exc_info=True)
-                CACHE_REQUESTS.labels(view=view, result="error").inc()
     response["X-Cache"] = "MISS"
+    if response.status_code != 200:
+        return response
+    try:
+        if token is None:
+            # No token yet (first read, or evicted): start one. A concurrent reader may have
+            # started it first; then that one is the token.
+            token = uuid.uuid4().hex
+            if not cache.add(key.token, token, timeout=None):
+                token = cache.get(key.token)
+        if token is not None:
+            cache.set(key.value, (token, response.data), settings.DHARMA_API_CACHE_SECONDS)
+    except Exception:
+        logger.warning("API cache write failed for %s", view, exc_info=True)
+        CACHE_REQUESTS.labels(view=view, result="error").inc()
     return response

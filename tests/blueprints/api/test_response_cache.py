@@ -8,7 +8,8 @@ from prometheus_client import REGISTRY
 from tests.accounts.factories import ProjectFactory
 from tests.blueprints.api.test_versions import GRAPH
 
-pytestmark = pytest.mark.django_db
+# Real commits: cache tokens are replaced when the write commits (transaction.on_commit).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def closed_port() -> int:
@@ -105,3 +106,35 @@ def test_cache_counters_are_exported_in_metrics(api, architect, blueprint_url, c
     api(architect).get(blueprint_url)
     body = client.get("/metrics").content.decode()
     assert 'dharma_api_cache_requests_total{result="miss",view="blueprint-detail"}' in body
+
+
+def test_a_write_while_redis_is_down_still_makes_cached_responses_stale(
+    api, architect, blueprint_url, settings
+):
+    client = api(architect)
+    client.get(blueprint_url)
+    assert client.get(blueprint_url)["X-Cache"] == "HIT"
+    working = settings.CACHES
+    dead = dict(working["responses"], LOCATION=f"redis://127.0.0.1:{closed_port()}/0")
+    settings.CACHES = {**working, "responses": dead}
+    assert (
+        client.patch(blueprint_url, {"description": "during outage"}, format="json").status_code
+        == 200
+    )
+    settings.CACHES = working  # Redis is back, still holding the old response
+    response = client.get(blueprint_url)
+    assert response["X-Cache"] == "MISS"
+    assert response.json()["description"] == "during outage"
+
+
+def test_an_evicted_token_is_a_miss_never_a_stale_hit(api, architect, blueprint_url):
+    from django.core.cache import caches
+
+    from apps.blueprints.caching import blueprint_token_key
+
+    client = api(architect)
+    client.get(blueprint_url)
+    blueprint_id = blueprint_url.rstrip("/").rsplit("/", 1)[1]
+    caches["responses"].delete(blueprint_token_key(blueprint_id))
+    assert client.get(blueprint_url)["X-Cache"] == "MISS"
+    assert client.get(blueprint_url)["X-Cache"] == "HIT"

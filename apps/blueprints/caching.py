@@ -1,0 +1,63 @@
+"""Cache keys for blueprint reads, and their invalidation on write.
+
+Each cached response is stored with the *generation token* of what it shows: one token per
+blueprint (its detail and versions) and one per tenant (its list pages). A write replaces the
+token (after commit), so the stored response no longer matches and is rebuilt; a write to one
+blueprint leaves the others cached. Tokens are random, so a token lost to eviction can never
+match an old response again. If Redis cannot be told, the tenant's `cache_epoch` (part of every
+key, read with the user at no extra query) is bumped in the database instead.
+"""
+
+import logging
+import uuid
+
+from django.core.cache import caches
+from django.db import transaction
+
+from apps.accounts.services import tenant_cache_epoch_bump
+from apps.core.api.caching import VersionedKey
+
+logger = logging.getLogger(__name__)
+
+
+def blueprint_token_key(blueprint_id) -> str:
+    # Canonical form: the URL may spell the same UUID in upper case or without dashes.
+    return f"blueprints:token:{uuid.UUID(str(blueprint_id))}"
+
+
+def tenant_list_token_key(tenant_id) -> str:
+    return f"blueprints:list-token:{tenant_id}"
+
+
+def detail_key(tenant, blueprint_id, *parts) -> VersionedKey:
+    value = ":".join(
+        ["blueprints", str(tenant.pk), str(tenant.cache_epoch), str(blueprint_id), *parts]
+    )
+    return VersionedKey(value=value, token=blueprint_token_key(blueprint_id))
+
+
+def list_key(tenant, query: str) -> VersionedKey:
+    value = ":".join(["blueprints", str(tenant.pk), str(tenant.cache_epoch), "list", query])
+    return VersionedKey(value=value, token=tenant_list_token_key(tenant.pk))
+
+
+def blueprint_changed(*, blueprint_id, tenant_id) -> None:
+    """Call inside the write's transaction: the blueprint's and the tenant's cached responses go
+    stale when it commits."""
+
+    def replace_tokens() -> None:
+        try:
+            caches["responses"].set_many(
+                {
+                    blueprint_token_key(blueprint_id): uuid.uuid4().hex,
+                    tenant_list_token_key(tenant_id): uuid.uuid4().hex,
+                },
+                timeout=None,
+            )
+        except Exception:
+            logger.warning(
+                "Redis unreachable: bumping the cache epoch of %s", tenant_id, exc_info=True
+            )
+            tenant_cache_epoch_bump(tenant_id=tenant_id)
+
+    transaction.on_commit(replace_tokens)
