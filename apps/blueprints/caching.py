@@ -25,6 +25,10 @@ def blueprint_token_key(blueprint_id) -> str:
     return f"blueprints:token:{uuid.UUID(str(blueprint_id))}"
 
 
+def blueprint_existence_token_key(blueprint_id) -> str:
+    return f"blueprints:existence-token:{uuid.UUID(str(blueprint_id))}"
+
+
 def tenant_list_token_key(tenant_id) -> str:
     return f"blueprints:list-token:{tenant_id}"
 
@@ -36,24 +40,30 @@ def detail_key(tenant, blueprint_id, *parts) -> VersionedKey:
     return VersionedKey(value=value, token=blueprint_token_key(blueprint_id))
 
 
+def version_key(tenant, blueprint_id, number) -> VersionedKey:
+    """Versions are immutable: their responses go stale only when the blueprint is deleted."""
+    blueprint_id = uuid.UUID(str(blueprint_id))
+    value = ":".join(
+        ["blueprints", str(tenant.pk), str(tenant.cache_epoch), str(blueprint_id), "v", str(number)]
+    )
+    return VersionedKey(value=value, token=blueprint_existence_token_key(blueprint_id))
+
+
 def list_key(tenant, query: str) -> VersionedKey:
     value = ":".join(["blueprints", str(tenant.pk), str(tenant.cache_epoch), "list", query])
     return VersionedKey(value=value, token=tenant_list_token_key(tenant.pk))
 
 
-def blueprint_changed(*, blueprint_id, tenant_id) -> None:
+def blueprint_changed(*, blueprint_id, tenant_id, deleted: bool = False) -> None:
     """Call inside the write's transaction: the blueprint's and the tenant's cached responses go
-    stale when it commits."""
+    stale when it commits (its versions' too when it is deleted)."""
+    stale = [blueprint_token_key(blueprint_id), tenant_list_token_key(tenant_id)]
+    if deleted:
+        stale.append(blueprint_existence_token_key(blueprint_id))
 
     def replace_tokens() -> None:
         try:
-            caches["responses"].set_many(
-                {
-                    blueprint_token_key(blueprint_id): uuid.uuid4().hex,
-                    tenant_list_token_key(tenant_id): uuid.uuid4().hex,
-                },
-                timeout=None,
-            )
+            caches["responses"].set_many({key: uuid.uuid4().hex for key in stale}, timeout=None)
         except Exception:
             logger.warning(
                 "Redis unreachable: bumping the cache epoch of %s", tenant_id, exc_info=True

@@ -49,7 +49,9 @@ def blueprint_delete(*, blueprint: Blueprint) -> None:
     """Soft delete: the blueprint disappears from the API; its versions stay for audit."""
     blueprint.deleted_at = timezone.now()
     blueprint.save(update_fields=["deleted_at", "updated_at"])
-    blueprint_changed(blueprint_id=blueprint.pk, tenant_id=blueprint.project.tenant_id)
+    blueprint_changed(
+        blueprint_id=blueprint.pk, tenant_id=blueprint.project.tenant_id, deleted=True
+    )
 
 
 class InvalidGraph(DomainError):

@@ -122,7 +122,7 @@ class BlueprintViewSet(TenantScopedViewSet):
 
         return self._cached(
             "blueprint-version-detail",
-            lambda tenant: caching.detail_key(tenant, pk, "version", number),
+            lambda tenant: caching.version_key(tenant, pk, number),
             build,
         )
 

@@ -138,3 +138,13 @@ def test_an_evicted_token_is_a_miss_never_a_stale_hit(api, architect, blueprint_
     caches["responses"].delete(blueprint_token_key(blueprint_id))
     assert client.get(blueprint_url)["X-Cache"] == "MISS"
     assert client.get(blueprint_url)["X-Cache"] == "HIT"
+
+
+def test_version_responses_survive_edits_but_not_deletion(api, architect, blueprint_url):
+    client = api(architect)
+    client.post(f"{blueprint_url}versions/", {"graph": GRAPH}, format="json")
+    client.get(f"{blueprint_url}versions/1/")
+    client.patch(blueprint_url, {"description": "edited"}, format="json")
+    assert client.get(f"{blueprint_url}versions/1/")["X-Cache"] == "HIT"  # versions are immutable
+    client.delete(blueprint_url)
+    assert client.get(f"{blueprint_url}versions/1/").status_code == 404
