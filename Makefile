@@ -89,6 +89,7 @@ test: lint check-services migrations-check sqlite-migrations-check pytest
 
 bench: install-dev
 	$(PY) benchmarks/health_wrk.py
+	$(PY) benchmarks/blueprint_cache_wrk.py
 
 clean:
 	rm -rf $(VENV) .dharma db.sqlite3 staticfiles .pytest_cache .ruff_cache
