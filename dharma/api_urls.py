@@ -6,11 +6,12 @@ from rest_framework.routers import DefaultRouter, SimpleRouter
 from apps.accounts.api.auth import TokenObtainView, TokenRefresh
 from apps.accounts.api.views import EnvironmentViewSet, ProjectViewSet
 from apps.accounts.api.viewsets import UUID_PATTERN
-from apps.blueprints.api.views import BlueprintViewSet
+from apps.blueprints.api.views import BlueprintViewSet, TemplateViewSet
 
 router = DefaultRouter()
 router.register("projects", ProjectViewSet, basename="project")
 router.register("blueprints", BlueprintViewSet, basename="blueprint")
+router.register("templates", TemplateViewSet, basename="template")
 
 nested = SimpleRouter()
 nested.register(

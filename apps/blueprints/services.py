@@ -1,13 +1,21 @@
 """Writes to blueprints and their versions. Keyword-only, atomic; refusals are domain errors."""
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from apps.accounts.models import Project, User
 from apps.blueprints.caching import blueprint_changed
 from apps.blueprints.diffing import diff_graphs
 from apps.blueprints.graph import canonical_graph, graph_hash
-from apps.blueprints.models import Blueprint, BlueprintDiff, BlueprintVersion, Component, Relation
+from apps.blueprints.models import (
+    Blueprint,
+    BlueprintDiff,
+    BlueprintVersion,
+    Component,
+    Relation,
+    Template,
+)
 from apps.blueprints.validation import ValidationResult, validate_graph
 from apps.core.exceptions import Conflict, DomainError
 
@@ -160,3 +168,31 @@ def blueprint_diff_get_or_create(
         defaults={"diff_json": body, "summary": diff.summary()},
     )
     return stored
+
+
+@transaction.atomic
+def template_create(*, user: User, version: BlueprintVersion, **fields) -> Template:
+    """A reusable template from a stored version's graph."""
+    blueprint = version.blueprint
+    fields.setdefault("provider", blueprint.primary_provider)
+    return Template.objects.create(
+        tenant_id=user.tenant_id, created_by=user, graph_json=version.graph_json, **fields
+    )
+
+
+@transaction.atomic
+def template_instantiate(
+    *, user: User, template: Template, project: Project, name: str, description: str = ""
+) -> Blueprint:
+    """A new blueprint whose version 1 is the template's graph (validated like any version)."""
+    blueprint = blueprint_create(
+        user=user,
+        project=project,
+        name=name,
+        description=description or template.description,
+        primary_provider=template.provider,
+    )
+    blueprint_version_create(user=user, blueprint=blueprint, graph=template.graph_json)
+    Template.objects.filter(pk=template.pk).update(usage_count=F("usage_count") + 1)
+    blueprint.refresh_from_db()
+    return blueprint

@@ -227,6 +227,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ProjectStatusEnum": "apps.accounts.choices.ProjectStatus",
         "VersionStatusEnum": "apps.blueprints.choices.VersionStatus",
+        "ProviderEnum": "apps.blueprints.choices.Provider",
     },
 }
 

@@ -1,11 +1,14 @@
 from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.models import Project
-from apps.blueprints.models import Blueprint, BlueprintVersion
+from apps.blueprints.models import Blueprint, BlueprintVersion, Template
 from apps.core.api.serializers import StrictModelSerializer, StrictSerializer
 
 
+@extend_schema_field(OpenApiTypes.UUID)
 class TenantProjectField(serializers.PrimaryKeyRelatedField):
     """A project of the caller's tenant; another tenant's project does not exist."""
 
@@ -108,3 +111,36 @@ class DiffQuerySerializer(StrictSerializer):
         fields = super().get_fields()
         fields["from"] = serializers.IntegerField(min_value=1)
         return fields
+
+
+class TemplateSerializer(StrictModelSerializer):
+    tenant = serializers.UUIDField(source="tenant_id", read_only=True, allow_null=True)
+    created_by = serializers.UUIDField(source="created_by_id", read_only=True)
+    component_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Template
+        fields = [
+            "id", "tenant", "name", "description", "category", "provider", "is_public",
+            "usage_count", "tags", "component_count", "created_by", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "tenant", "usage_count", "created_by", "created_at", "updated_at"]
+
+    def get_component_count(self, template: Template) -> int:
+        return len(template.graph_json.get("components", []))
+
+
+class TemplateCreateSerializer(TemplateSerializer):
+    """Create from a stored version of one of the caller's blueprints."""
+
+    blueprint = serializers.UUIDField(write_only=True)
+    version = serializers.IntegerField(min_value=1, write_only=True)
+
+    class Meta(TemplateSerializer.Meta):
+        fields = [*TemplateSerializer.Meta.fields, "blueprint", "version"]
+
+
+class TemplateInstantiateSerializer(StrictSerializer):
+    project = TenantProjectField()
+    name = serializers.CharField(max_length=255)
+    description = serializers.CharField(required=False, allow_blank=True, default="")

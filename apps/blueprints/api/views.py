@@ -1,3 +1,5 @@
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -9,12 +11,15 @@ from apps.blueprints import caching, selectors, services
 from apps.blueprints.api.serializers import (
     BlueprintSerializer,
     DiffQuerySerializer,
+    TemplateCreateSerializer,
+    TemplateInstantiateSerializer,
+    TemplateSerializer,
     ValidateRequestSerializer,
     VersionCreateSerializer,
     VersionDetailSerializer,
     VersionSerializer,
 )
-from apps.blueprints.models import Blueprint
+from apps.blueprints.models import Blueprint, Template
 from apps.blueprints.validation import validate_graph
 from apps.core.api.caching import cached_response
 
@@ -158,3 +163,46 @@ class BlueprintViewSet(TenantScopedViewSet):
             data.validated_data["graph"], blueprint_name=data.validated_data["name"]
         )
         return Response(result.as_dict())
+
+
+class TemplateViewSet(TenantScopedViewSet):
+    """Reusable graphs: the caller's tenant's templates plus public ones (read-only to others).
+    Created from a stored version; instantiated into a new blueprint with that graph as v1."""
+
+    queryset = Template.objects.all()
+    serializer_class = TemplateSerializer
+    permission_resource = "blueprint"
+    owner_field = "created_by"
+    extra_actions = {"instantiate": "create"}
+    filterset_fields = ["category", "provider", "is_public"]
+    search_fields = ["name", "description"]
+    ordering = ["name"]
+
+    def get_queryset(self):
+        if self.action in {"list", "retrieve", "instantiate"}:
+            # Public templates of any tenant are readable (and usable) by everyone.
+            return Template.objects.filter(Q(tenant_id=self.tenant_id) | Q(is_public=True))
+        return super().get_queryset()
+
+    def get_serializer_class(self):
+        return TemplateCreateSerializer if self.action == "create" else TemplateSerializer
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        blueprints = Blueprint.objects.for_tenant(self.tenant_id).filter(deleted_at__isnull=True)
+        blueprint = get_object_or_404(blueprints, pk=data.pop("blueprint"))
+        version = selectors.blueprint_version_get(blueprint=blueprint, number=data.pop("version"))
+        serializer.instance = services.template_create(
+            user=self.request.user, version=version, **data
+        )
+
+    @extend_schema(request=TemplateInstantiateSerializer, responses={201: BlueprintSerializer})
+    @action(detail=True, methods=["post"])
+    def instantiate(self, request, pk=None):
+        template = self.get_object()
+        data = TemplateInstantiateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        blueprint = services.template_instantiate(
+            user=request.user, template=template, **data.validated_data
+        )
+        return Response(BlueprintSerializer(blueprint).data, status=status.HTTP_201_CREATED)
