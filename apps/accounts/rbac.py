@@ -4,31 +4,77 @@ Grants come from the user's roles (system roles and their own tenant's), skippin
 assignments. `manage` implies every action. Scopes nest: tenant ⊇ project ⊇ team ⊇ own, so the
 widest grant wins. Project membership is not modelled yet: a project-scoped grant covers every
 project of the user's tenant.
+
+A user's grants are kept in Redis beside two tokens: the user's (replaced when one of their role
+assignments changes) and the roles' (replaced when any role's permissions change), plus their
+tenant's cache epoch (bumped in the database when Redis could not be told). An entry is used only
+while all three match and no assignment in it has expired, so a revoked role stops working at
+once. Role changes must go through `save()`/`delete()` (the admin, services), which signal them.
 """
 
-from django.db.models import Q
+import logging
+import uuid
+
+from django.core.cache import caches
+from django.db.models import F, Min, Q
 from django.utils import timezone
 
-from apps.accounts.models import Role
+from apps.accounts.models import Role, Tenant, UserRole
+
+logger = logging.getLogger(__name__)
+ROLES_TOKEN_KEY = "rbac:roles-token"  # noqa: S105 - a cache key, not a secret
 
 SCOPE_RANK = {"own": 0, "team": 1, "project": 2, "tenant": 3}
 TENANT = SCOPE_RANK["tenant"]
 OWN = SCOPE_RANK["own"]
 
 
+def user_token_key(user_id) -> str:
+    return f"rbac:user-token:{user_id}"
+
+
+def _grants_key(user_id) -> str:
+    return f"rbac:grants:{user_id}"
+
+
 def user_grants(user) -> dict[tuple[str, str], int]:
-    """{(resource, action): widest scope rank}, cached on the user object for the request."""
+    """{(resource, action): widest scope rank}, kept for the request on the user object."""
     cached = getattr(user, "_dharma_grants", None)
     if cached is not None:
         return cached
+    grants = _grants_from_cache(user)
+    if grants is None:
+        grants = _grants_from_database(user)
+    user._dharma_grants = grants
+    return grants
+
+
+def _grants_from_cache(user) -> dict[tuple[str, str], int] | None:
+    keys = [_grants_key(user.pk), user_token_key(user.pk), ROLES_TOKEN_KEY]
+    try:
+        found = caches["responses"].get_many(keys)
+    except Exception:
+        logger.warning("role grants cache unreachable", exc_info=True)
+        user._dharma_grants_cacheable = False
+        return None
+    tokens = (found.get(keys[1]), found.get(keys[2]), user.tenant.cache_epoch)
+    user._dharma_grants_tokens = tokens
+    entry = found.get(keys[0])
+    if entry is None or None in tokens[:2] or entry["tokens"] != tokens:
+        return None
+    if entry["valid_until"] is not None and timezone.now() >= entry["valid_until"]:
+        return None
+    return entry["grants"]
+
+
+def _grants_from_database(user) -> dict[tuple[str, str], int]:
     now = timezone.now()
-    permission_lists = Role.objects.filter(
-        Q(tenant__isnull=True) | Q(tenant_id=user.tenant_id),
-        Q(user_roles__expires_at__isnull=True) | Q(user_roles__expires_at__gt=now),
-        user_roles__user=user,
-    ).values_list("permissions", flat=True)
+    active = Q(user_roles__expires_at__isnull=True) | Q(user_roles__expires_at__gt=now)
+    roles = Role.objects.filter(
+        Q(tenant__isnull=True) | Q(tenant_id=user.tenant_id), active, user_roles__user=user
+    )
     grants: dict[tuple[str, str], int] = {}
-    for permissions in permission_lists:
+    for permissions in roles.values_list("permissions", flat=True):
         for grant in permissions or []:
             try:
                 resource, action, scope = grant.split(":")
@@ -37,8 +83,47 @@ def user_grants(user) -> dict[tuple[str, str], int]:
             rank = SCOPE_RANK.get(scope)
             if rank is not None and rank > grants.get((resource, action), -1):
                 grants[(resource, action)] = rank
-    user._dharma_grants = grants
+    if getattr(user, "_dharma_grants_cacheable", True):
+        _store(user, grants, now)
     return grants
+
+
+def _store(user, grants: dict, now) -> None:
+    """Keep the grants under the tokens read *before* the database was: a role change in
+    between replaces a token and so makes this entry unusable, never wrongly usable."""
+    cache = caches["responses"]
+    tokens = getattr(user, "_dharma_grants_tokens", None)
+    try:
+        if tokens is None or None in tokens[:2]:
+            # First use (or evicted): start the tokens; the next request stores the grants.
+            cache.add(user_token_key(user.pk), uuid.uuid4().hex, timeout=None)
+            cache.add(ROLES_TOKEN_KEY, uuid.uuid4().hex, timeout=None)
+            return
+        valid_until = UserRole.objects.filter(user=user, expires_at__gt=now).aggregate(
+            first=Min("expires_at")
+        )["first"]
+        entry = {"tokens": tokens, "grants": grants, "valid_until": valid_until}
+        cache.set(_grants_key(user.pk), entry, timeout=3600)
+    except Exception:
+        logger.warning("role grants cache unreachable", exc_info=True)
+
+
+def role_assignments_changed(*, user_id, tenant_id) -> None:
+    """After a role is granted to, changed for or taken from a user."""
+    try:
+        caches["responses"].set(user_token_key(user_id), uuid.uuid4().hex, timeout=None)
+    except Exception:
+        logger.warning("Redis unreachable: bumping the cache epoch of %s", tenant_id, exc_info=True)
+        Tenant.objects.filter(pk=tenant_id).update(cache_epoch=F("cache_epoch") + 1)
+
+
+def roles_changed() -> None:
+    """After any role's permissions change (or a role is deleted)."""
+    try:
+        caches["responses"].set(ROLES_TOKEN_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception:
+        logger.warning("Redis unreachable: bumping every tenant's cache epoch", exc_info=True)
+        Tenant.objects.update(cache_epoch=F("cache_epoch") + 1)
 
 
 def scope_for(user, resource: str, action: str) -> int | None:
