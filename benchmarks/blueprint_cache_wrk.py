@@ -150,18 +150,33 @@ def http(method: str, url: str, body=None, token: str | None = None) -> tuple[in
         return exc.code, json.loads(exc.read() or b"{}")
 
 
-def cache_counts(base: str) -> dict[str, float]:
+def cache_counts(base: str) -> dict[tuple[str, str], float]:
     from prometheus_client.parser import text_string_to_metric_families
 
     with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
         text = response.read().decode()
-    counts: dict[str, float] = {}
+    counts: dict[tuple[str, str], float] = {}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             if sample.name == "dharma_api_cache_requests_total":
-                result = sample.labels["result"]
-                counts[result] = counts.get(result, 0.0) + sample.value
+                key = (sample.labels["view"], sample.labels["result"])
+                counts[key] = counts.get(key, 0.0) + sample.value
     return counts
+
+
+def hit_rates(before: dict, after: dict) -> tuple[dict[str, float], dict[str, str]]:
+    """Totals by result, and the hit rate of each view."""
+    delta = {key: after.get(key, 0.0) - before.get(key, 0.0) for key in after}
+    totals = {
+        result: sum(v for (_, r), v in delta.items() if r == result)
+        for result in ("hit", "miss", "error")
+    }
+    by_view = {}
+    for view in sorted({view for view, _ in delta}):
+        hits = delta.get((view, "hit"), 0.0)
+        lookups = hits + delta.get((view, "miss"), 0.0) + delta.get((view, "error"), 0.0)
+        by_view[view] = f"{hits / lookups:.1%} of {lookups:.0f}" if lookups else "-"
+    return totals, by_view
 
 
 def main() -> int:
@@ -266,7 +281,7 @@ def main() -> int:
                 extra=["-s", str(mix_script)],
             )
             after = cache_counts(base)
-            delta = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in ("hit", "miss", "error")}
+            delta, by_view = hit_rates(before, after)
             lookups = delta["hit"] + delta["miss"] + delta["error"]
             hit_rate = delta["hit"] / lookups if lookups else 0.0
             print(
@@ -318,6 +333,9 @@ def main() -> int:
         f"{delta['miss']:.0f} misses, {delta['error']:.0f} errors) | | | ≥ 90 % "
         f"| {'PASS' if hit_rate >= 0.9 else 'BELOW'} |",
         f"| read-heavy mix, req/s (non-2xx) | {mix.requests_per_s:.0f} ({mix.non_2xx}) | | | | |",
+        "| read-heavy mix, hit rate by view | "
+        + "; ".join(f"{view} {rate}" for view, rate in by_view.items())
+        + " | | | | |",
         f"| 1,000-component version, service "
         f"| {statistics.median(b['seconds'] for b in big) * 1000:.0f} ms, "
         f"{big[0]['queries']} queries | | | | |",
@@ -340,6 +358,7 @@ def main() -> int:
                 "ratios": ratios,
                 "mix": mix.__dict__,
                 "cache_delta": delta,
+                "hit_rate_by_view": by_view,
                 "hit_rate": hit_rate,
                 "big_service": big,
                 "big_http_seconds": http_times,
