@@ -117,3 +117,18 @@ def test_read_only_roles_cannot_create_templates(version_source, api, make_user,
     )
     assert response.status_code == 403
     assert engineer.get("/api/v1/templates/").status_code == 200
+
+
+def test_template_listing_does_not_query_per_template(
+    version_source, django_assert_max_num_queries
+):
+    client, blueprint_id = version_source
+    for index in range(5):
+        client.post(
+            "/api/v1/templates/",
+            {"blueprint": blueprint_id, "version": 1, "name": f"t{index}"},
+            format="json",
+        )
+    with django_assert_max_num_queries(5):
+        listing = client.get("/api/v1/templates/").json()
+    assert listing["count"] == 5

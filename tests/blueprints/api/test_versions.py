@@ -209,3 +209,17 @@ def test_read_only_roles_cannot_add_versions(api, make_user, architect, blueprin
     response = api(engineer).post(f"{blueprint_url}versions/", {"graph": GRAPH}, format="json")
     assert response.status_code == 403
     assert api(engineer).get(f"{blueprint_url}versions/").status_code == 200
+
+
+def test_version_listing_does_not_query_per_version(
+    api, architect, blueprint_url, django_assert_max_num_queries
+):
+    client = api(architect)
+    graph = copy.deepcopy(GRAPH)
+    for size in ("t3.micro", "t3.small", "t3.medium", "t3.large", "t3.xlarge"):
+        graph["components"][1]["properties"]["instance_type"] = size
+        client.post(f"{blueprint_url}versions/", {"graph": graph}, format="json")
+    with django_assert_max_num_queries(6):
+        listing = client.get(f"{blueprint_url}versions/").json()
+    assert [v["version_number"] for v in listing["results"]] == [5, 4, 3, 2, 1]
+    assert [v["parent_version"] for v in listing["results"]] == [4, 3, 2, 1, None]
