@@ -40,7 +40,7 @@ from benchmarks.health_wrk import (
     ensure_wrk,
     free_port,
     gunicorn,
-    parse_wrk,
+    run_wrk,
     server_environment,
     wait_until_serving,
 )
@@ -114,27 +114,6 @@ request = function()
   end
 end
 """
-
-
-def wrk(binary: str, url: str, *, duration: int, connections: int, extra: list[str]):
-    done = subprocess.run(
-        [
-            binary,
-            f"-t{WRK_THREADS}",
-            f"-c{connections}",
-            f"-d{duration}s",
-            "--latency",
-            *extra,
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=duration + 60,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"wrk failed on {url}: {done.stderr}")
-    return parse_wrk(done.stdout)
 
 
 def http(method: str, url: str, body=None, token: str | None = None) -> tuple[int, dict]:
@@ -242,14 +221,14 @@ def main() -> int:
                 and http("GET", bare, token=token)[0] == 200
             )
             for url in (ours, bare):  # warm-up
-                wrk(binary, url, duration=2, connections=args.connections, extra=header)
+                run_wrk(binary, url, duration=2, connections=args.connections, extra=header)
             samples: dict[str, list] = {"ours": [], "bare": []}
             for round_number in range(args.rounds):
                 order = [("ours", ours), ("bare", bare)]
                 if round_number % 2:
                     order.reverse()
                 for name, url in order:
-                    result = wrk(
+                    result = run_wrk(
                         binary,
                         url,
                         duration=args.duration,
@@ -273,7 +252,7 @@ def main() -> int:
                 MIX % {"ids": ", ".join(f'"{i}"' for i in seeded["ids"]), "token": token}
             )
             before = cache_counts(base)
-            mix = wrk(
+            mix = run_wrk(
                 binary,
                 f"{base}/",
                 duration=args.duration * 2,

@@ -32,7 +32,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -137,9 +137,12 @@ def parse_wrk(output: str) -> WrkResult:
     )
 
 
-def run_wrk(wrk: str, url: str, *, duration: int, connections: int) -> WrkResult:
+def run_wrk(
+    wrk: str, url: str, *, duration: int, connections: int, extra: Sequence[str] = ()
+) -> WrkResult:
+    """`extra`: more wrk arguments (headers with -H, a Lua script with -s)."""
     done = subprocess.run(
-        [wrk, f"-t{WRK_THREADS}", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        [wrk, f"-t{WRK_THREADS}", f"-c{connections}", f"-d{duration}s", "--latency", *extra, url],
         capture_output=True,
         text=True,
         timeout=duration + 60,

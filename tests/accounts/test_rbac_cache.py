@@ -1,6 +1,5 @@
 """Cached role grants on real Redis, with real commits: a role change applies at once."""
 
-import socket
 import time
 from datetime import timedelta
 
@@ -9,14 +8,9 @@ from django.utils import timezone
 
 from apps.accounts.models import Role, UserRole
 from tests.accounts.factories import ProjectFactory
+from tests.ports import closed_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

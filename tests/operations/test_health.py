@@ -1,8 +1,9 @@
-import socket
 from contextlib import contextmanager
 
 import pytest
 from django.db import connection, connections
+
+from tests.ports import closed_port
 
 REDIS_DEAD = {
     "default": {
@@ -11,12 +12,6 @@ REDIS_DEAD = {
         "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
     }
 }
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

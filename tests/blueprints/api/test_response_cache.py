@@ -1,21 +1,13 @@
 """The Redis response cache on real Redis: never stale after a write, never a failure."""
 
-import socket
-
 import pytest
 from prometheus_client import REGISTRY
 
-from tests.accounts.factories import ProjectFactory
 from tests.blueprints.api.test_versions import GRAPH
+from tests.ports import closed_port
 
 # Real commits: cache tokens are replaced when the write commits (transaction.on_commit).
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def cache_count(view: str, result: str) -> float:
@@ -23,20 +15,6 @@ def cache_count(view: str, result: str) -> float:
         "dharma_api_cache_requests_total", {"view": view, "result": result}
     )
     return value or 0.0
-
-
-@pytest.fixture
-def architect(make_user):
-    return make_user("SA")
-
-
-@pytest.fixture
-def blueprint_url(api, architect):
-    project = ProjectFactory(tenant=architect.tenant)
-    response = api(architect).post(
-        "/api/v1/blueprints/", {"project": str(project.pk), "name": "shop"}, format="json"
-    )
-    return f"/api/v1/blueprints/{response.json()['id']}/"
 
 
 def test_settings_use_redis_for_responses(settings):

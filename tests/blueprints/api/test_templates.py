@@ -8,11 +8,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def architect(make_user):
-    return make_user("SA")
-
-
-@pytest.fixture
 def version_source(api, architect):
     """(client, blueprint id) of a blueprint with version 1."""
     client = api(architect)

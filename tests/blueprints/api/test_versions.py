@@ -4,7 +4,6 @@ import pytest
 
 from apps.blueprints.graph import graph_hash
 from apps.blueprints.models import BlueprintDiff, BlueprintVersion, Component, Relation
-from tests.accounts.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,20 +20,6 @@ GRAPH = {
     ],
     "relations": [{"from": "web", "to": "db", "type": "connects_to"}],
 }  # fmt: skip
-
-
-@pytest.fixture
-def architect(make_user):
-    return make_user("SA")
-
-
-@pytest.fixture
-def blueprint_url(api, architect):
-    project = ProjectFactory(tenant=architect.tenant)
-    response = api(architect).post(
-        "/api/v1/blueprints/", {"project": str(project.pk), "name": "shop"}, format="json"
-    )
-    return f"/api/v1/blueprints/{response.json()['id']}/"
 
 
 def test_a_version_stores_canonical_graph_rows_and_hash(api, architect, blueprint_url):
