@@ -30,7 +30,14 @@ def blueprint_existence_token_key(blueprint_id) -> str:
 
 
 def tenant_list_token_key(tenant_id) -> str:
+    """Changes on every write: filtered or searched lists may gain or lose any blueprint."""
     return f"blueprints:list-token:{tenant_id}"
+
+
+def tenant_membership_token_key(tenant_id) -> str:
+    """Changes when a blueprint is created or deleted: all that unfiltered lists (ordered by
+    creation, which never changes) depend on, besides their items' own state."""
+    return f"blueprints:membership-token:{tenant_id}"
 
 
 def detail_key(tenant, blueprint_id, *parts) -> VersionedKey:
@@ -49,16 +56,24 @@ def version_key(tenant, blueprint_id, number) -> VersionedKey:
     return VersionedKey(value=value, token=blueprint_existence_token_key(blueprint_id))
 
 
-def list_key(tenant, query: str) -> VersionedKey:
+def list_key(tenant, query: str, *, unfiltered: bool) -> VersionedKey:
     value = ":".join(["blueprints", str(tenant.pk), str(tenant.cache_epoch), "list", query])
-    return VersionedKey(value=value, token=tenant_list_token_key(tenant.pk))
+    token = (
+        tenant_membership_token_key(tenant.pk) if unfiltered else tenant_list_token_key(tenant.pk)
+    )
+    return VersionedKey(value=value, token=token)
 
 
-def blueprint_changed(*, blueprint_id, tenant_id, deleted: bool = False) -> None:
+def blueprint_changed(
+    *, blueprint_id, tenant_id, created: bool = False, deleted: bool = False
+) -> None:
     """Call inside the write's transaction: the blueprint's and the tenant's cached responses go
-    stale when it commits (its versions' too when it is deleted)."""
+    stale when it commits (its versions' too when it is deleted). Every token is replaced with a
+    new random one, which also starts the tokens of a new blueprint."""
     stale = [blueprint_token_key(blueprint_id), tenant_list_token_key(tenant_id)]
-    if deleted:
+    if created or deleted:
+        stale.append(tenant_membership_token_key(tenant_id))
+        # Set at creation too, so that the first reads can already be stored.
         stale.append(blueprint_existence_token_key(blueprint_id))
 
     def replace_tokens() -> None:

@@ -31,7 +31,7 @@ def blueprint_create(*, user: User, project: Project, **fields) -> Blueprint:
             "The project has a blueprint with this name.", fields={"name": ["Already used."]}
         )
     blueprint = Blueprint.objects.create(project=project, created_by=user, **fields)
-    blueprint_changed(blueprint_id=blueprint.pk, tenant_id=project.tenant_id)
+    blueprint_changed(blueprint_id=blueprint.pk, tenant_id=project.tenant_id, created=True)
     return blueprint
 
 

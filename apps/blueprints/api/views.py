@@ -1,7 +1,7 @@
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -51,7 +51,7 @@ class BlueprintViewSet(TenantScopedViewSet):
 
     # --- Redis response cache: reads keyed by the tenant's content generation -------------
 
-    def _cached(self, view: str, key_for, build):
+    def _cached(self, view: str, key_for, build, still_fresh=None):
         """Serve from the cache unless the response depends on who asks (own-scoped reader)."""
         scope = rbac.scope_for(self.request.user, "blueprint", "read")
         if scope is None:
@@ -59,7 +59,7 @@ class BlueprintViewSet(TenantScopedViewSet):
         if scope == rbac.OWN:
             return build()
         tenant = self.request.user.tenant  # type: ignore[union-attr]
-        return cached_response(view, key_for(tenant), build)
+        return cached_response(view, key_for(tenant), build, still_fresh)
 
     def retrieve(self, request, *args, **kwargs):
         return self._cached(
@@ -70,11 +70,23 @@ class BlueprintViewSet(TenantScopedViewSet):
 
     def list(self, request, *args, **kwargs):
         query = "&".join(sorted(request.GET.urlencode().split("&")))
+        unfiltered = set(request.GET) <= {"page", "page_size"}
         return self._cached(
             "blueprint-list",
-            lambda tenant: caching.list_key(tenant, query),
+            lambda tenant: caching.list_key(tenant, query, unfiltered=unfiltered),
             lambda: super(BlueprintViewSet, self).list(request, *args, **kwargs),
+            still_fresh=self._items_unchanged if unfiltered else None,
         )
+
+    def _items_unchanged(self, page: dict) -> bool:
+        """A cached page of the unfiltered list is current when each of its blueprints still
+        exists with the same `updated_at` (one indexed query instead of rebuilding the page)."""
+        shown = {(item["id"], item["updated_at"]) for item in page["results"]}
+        rows = Blueprint.objects.filter(
+            pk__in=[blueprint_id for blueprint_id, _ in shown], deleted_at__isnull=True
+        ).values_list("id", "updated_at")
+        as_shown = serializers.DateTimeField().to_representation
+        return {(str(pk), as_shown(updated_at)) for pk, updated_at in rows} == shown
 
     def rbac_action(self) -> str | None:
         if self.action == "versions" and self.request.method == "POST":

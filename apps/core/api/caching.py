@@ -13,6 +13,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -34,7 +35,14 @@ class VersionedKey:
     token: str  # where the current generation token of what it shows is kept
 
 
-def cached_response(view: str, key: VersionedKey, build: Callable[[], Response]) -> Response:
+def cached_response(
+    view: str,
+    key: VersionedKey,
+    build: Callable[[], Response],
+    still_fresh: Callable[[Any], bool] | None = None,
+) -> Response:
+    """`still_fresh(data)`, when given, is asked before a stored response is used (for one
+    whose items can change without changing its token, e.g. a page of a list)."""
     cache = caches["responses"]
     try:
         found = cache.get_many([key.value, key.token])
@@ -44,7 +52,12 @@ def cached_response(view: str, key: VersionedKey, build: Callable[[], Response])
         return build()
     token = found.get(key.token)
     stored = found.get(key.value)
-    if token is not None and stored is not None and stored[0] == token:
+    if (
+        token is not None
+        and stored is not None
+        and stored[0] == token
+        and (still_fresh is None or still_fresh(stored[1]))
+    ):
         CACHE_REQUESTS.labels(view=view, result="hit").inc()
         response = Response(stored[1])
         response["X-Cache"] = "HIT"
@@ -56,12 +69,12 @@ def cached_response(view: str, key: VersionedKey, build: Callable[[], Response])
         return response
     try:
         if token is None:
-            # No token yet (first read, or evicted): start one. A concurrent reader may have
-            # started it first; then that one is the token.
-            token = uuid.uuid4().hex
-            if not cache.add(key.token, token, timeout=None):
-                token = cache.get(key.token)
-        if token is not None:
+            # No token yet (first read, or evicted): start one, but store nothing under it. The
+            # response was read from the database before the token existed, and a write in
+            # between may have set the token already: only a token read *before* the database
+            # read proves the response current.
+            cache.add(key.token, uuid.uuid4().hex, timeout=None)
+        else:
             cache.set(key.value, (token, response.data), settings.DHARMA_API_CACHE_SECONDS)
     except Exception:
         logger.warning("API cache write failed for %s", view, exc_info=True)
