@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from apps.accounts.models import Role, UserRole
 from apps.accounts.permissions import SYSTEM_ROLES
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import ProjectFactory, UserFactory
 
 PASSWORD = "correct horse battery"
 
@@ -77,3 +77,19 @@ def api():
         return client
 
     return client_for
+
+
+@pytest.fixture
+def architect(make_user):
+    """A Solution Architect: creates blueprints, updates and deletes its own."""
+    return make_user("SA")
+
+
+@pytest.fixture
+def blueprint_url(api, architect):
+    """The URL of a new blueprint of the architect's tenant."""
+    project = ProjectFactory(tenant=architect.tenant)
+    response = api(architect).post(
+        "/api/v1/blueprints/", {"project": str(project.pk), "name": "shop"}, format="json"
+    )
+    return f"/api/v1/blueprints/{response.json()['id']}/"

@@ -7,24 +7,14 @@ import pytest
 from django.utils import timezone
 
 from apps.accounts.models import Role, UserRole
-from tests.accounts.factories import ProjectFactory
 from tests.ports import closed_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def reader(make_user):
-    return make_user("SA")
-
-
-@pytest.fixture
-def blueprint_url(api, reader):
-    project = ProjectFactory(tenant=reader.tenant)
-    response = api(reader).post(
-        "/api/v1/blueprints/", {"project": str(project.pk), "name": "shop"}, format="json"
-    )
-    return f"/api/v1/blueprints/{response.json()['id']}/"
+def reader(architect):
+    return architect
 
 
 def warm(client, url, times=3):
