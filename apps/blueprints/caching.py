@@ -1,11 +1,16 @@
 """Cache keys for blueprint reads, and their invalidation on write.
 
-Each cached response is stored with the *generation token* of what it shows: one token per
-blueprint (its detail and versions) and one per tenant (its list pages). A write replaces the
-token (after commit), so the stored response no longer matches and is rebuilt; a write to one
-blueprint leaves the others cached. Tokens are random, so a token lost to eviction can never
-match an old response again. If Redis cannot be told, the tenant's `cache_epoch` (part of every
-key, read with the user at no extra query) is bumped in the database instead.
+Each cached response is stored with the *generation token* of what it shows:
+- a blueprint's detail: its `revision` (raised in the database by every save), so a reader stores
+  what it read on first use and a write stores its own result (write-through);
+- a blueprint's versions: a random token replaced when it is created or deleted (versions are
+  immutable);
+- a tenant's list pages: random tokens replaced on every write (filtered lists) or when a
+  blueprint is created or deleted (unfiltered lists, whose items are checked one by one).
+Tokens change after commit, so a stored response no longer matches and is rebuilt; a write to
+one blueprint leaves the others cached. Random tokens never repeat, so one lost to eviction can
+never match an old response again. If Redis cannot be told, the tenant's `cache_epoch` (part of
+every key, read with the user at no extra query) is bumped in the database instead.
 """
 
 import logging
@@ -15,7 +20,7 @@ from django.core.cache import caches
 from django.db import transaction
 
 from apps.accounts.services import tenant_cache_epoch_bump
-from apps.core.api.caching import VersionedKey
+from apps.core.api.caching import VersionedKey, store_at_revision
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +45,11 @@ def tenant_membership_token_key(tenant_id) -> str:
     return f"blueprints:membership-token:{tenant_id}"
 
 
-def detail_key(tenant, blueprint_id, *parts) -> VersionedKey:
+def detail_key(tenant, blueprint_id) -> VersionedKey:
+    """Its token is the blueprint's revision."""
+    blueprint_id = uuid.UUID(str(blueprint_id))
     value = ":".join(
-        ["blueprints", str(tenant.pk), str(tenant.cache_epoch), str(blueprint_id), *parts]
+        ["blueprints", str(tenant.pk), str(tenant.cache_epoch), str(blueprint_id), "detail"]
     )
     return VersionedKey(value=value, token=blueprint_token_key(blueprint_id))
 
@@ -65,12 +72,14 @@ def list_key(tenant, query: str, *, unfiltered: bool) -> VersionedKey:
 
 
 def blueprint_changed(
-    *, blueprint_id, tenant_id, created: bool = False, deleted: bool = False
+    *, blueprint_id, tenant_id, revision: int, created: bool = False, deleted: bool = False
 ) -> None:
-    """Call inside the write's transaction: the blueprint's and the tenant's cached responses go
-    stale when it commits (its versions' too when it is deleted). Every token is replaced with a
-    new random one, which also starts the tokens of a new blueprint."""
-    stale = [blueprint_token_key(blueprint_id), tenant_list_token_key(tenant_id)]
+    """Called by `Blueprint.save()` inside the write's transaction: the blueprint's and the
+    tenant's cached responses go stale when it commits (its versions' too when it is created or
+    deleted). The detail token is raised to the new revision (never lowered, so callbacks that
+    run out of order are harmless); the others are replaced with new random ones, which also
+    starts the tokens of a new blueprint."""
+    stale = [tenant_list_token_key(tenant_id)]
     if created or deleted:
         stale.append(tenant_membership_token_key(tenant_id))
         # Set at creation too, so that the first reads can already be stored.
@@ -79,6 +88,9 @@ def blueprint_changed(
     def replace_tokens() -> None:
         try:
             caches["responses"].set_many({key: uuid.uuid4().hex for key in stale}, timeout=None)
+            store_at_revision(
+                VersionedKey(value="", token=blueprint_token_key(blueprint_id)), revision
+            )
         except Exception:
             logger.warning(
                 "Redis unreachable: bumping the cache epoch of %s", tenant_id, exc_info=True

@@ -7,7 +7,7 @@ graphs.
 """
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 
 from apps.blueprints.choices import BlueprintScope, LifecycleState, Provider, VersionStatus
@@ -46,6 +46,10 @@ class Blueprint(TimestampedModel, SoftDeleteModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
     )
+    # Dharma's addition to the original table: raised in the database by every save, so each
+    # committed state of the row has its own number. The API shows it, and the response cache
+    # uses it as the generation of a blueprint's detail (apps/blueprints/caching.py).
+    revision = models.PositiveIntegerField(default=1, editable=False)
 
     tenant_path = "project__tenant"
 
@@ -67,6 +71,30 @@ class Blueprint(TimestampedModel, SoftDeleteModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        """Every save (services, admin, commands) raises `revision` atomically in the database
+        (`revision = revision + 1`, so concurrent saves get distinct numbers) and makes the
+        blueprint's cached responses stale when the transaction commits."""
+        from apps.blueprints.caching import blueprint_changed
+
+        adding = self._state.adding
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "revision"}
+        with transaction.atomic():
+            if not adding:
+                self.revision = F("revision") + 1
+            super().save(*args, **kwargs)
+            if not adding:
+                # Read back inside the transaction: the row stays locked until it commits.
+                self.refresh_from_db(fields=["revision"])
+            blueprint_changed(
+                blueprint_id=self.pk,
+                tenant_id=self.project.tenant_id,
+                revision=self.revision,
+                created=adding,
+                deleted=self.deleted_at is not None,
+            )
 
 
 class BlueprintVersion(CreatedModel):

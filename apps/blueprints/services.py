@@ -5,7 +5,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.accounts.models import Project, User
-from apps.blueprints.caching import blueprint_changed
 from apps.blueprints.diffing import diff_graphs
 from apps.blueprints.graph import canonical_graph, graph_hash
 from apps.blueprints.models import (
@@ -30,9 +29,8 @@ def blueprint_create(*, user: User, project: Project, **fields) -> Blueprint:
         raise Conflict(
             "The project has a blueprint with this name.", fields={"name": ["Already used."]}
         )
-    blueprint = Blueprint.objects.create(project=project, created_by=user, **fields)
-    blueprint_changed(blueprint_id=blueprint.pk, tenant_id=project.tenant_id, created=True)
-    return blueprint
+    # Blueprint.save() raises its revision and makes cached responses stale on commit.
+    return Blueprint.objects.create(project=project, created_by=user, **fields)
 
 
 @transaction.atomic
@@ -47,8 +45,8 @@ def blueprint_update(*, blueprint: Blueprint, **fields) -> Blueprint:
         )
     for key, value in fields.items():
         setattr(blueprint, key, value)
-    blueprint.save()
-    blueprint_changed(blueprint_id=blueprint.pk, tenant_id=blueprint.project.tenant_id)
+    # Only the fields sent: concurrent updates of different fields do not undo each other.
+    blueprint.save(update_fields=[*fields, "updated_at"])
     return blueprint
 
 
@@ -57,9 +55,6 @@ def blueprint_delete(*, blueprint: Blueprint) -> None:
     """Soft delete: the blueprint disappears from the API; its versions stay for audit."""
     blueprint.deleted_at = timezone.now()
     blueprint.save(update_fields=["deleted_at", "updated_at"])
-    blueprint_changed(
-        blueprint_id=blueprint.pk, tenant_id=blueprint.project.tenant_id, deleted=True
-    )
 
 
 class InvalidGraph(DomainError):
@@ -95,7 +90,11 @@ def blueprint_version_create(
     canonical = canonical_graph(graph)
     digest = graph_hash(canonical)
     # Lock the blueprint: concurrent writers get consecutive version numbers, never the same.
-    locked = Blueprint.objects.select_for_update().get(pk=blueprint.pk)
+    locked = (
+        Blueprint.objects.select_related("project")
+        .select_for_update(of=("self",))
+        .get(pk=blueprint.pk)
+    )
     current = locked.current_version
     if current is not None and current.graph_hash == digest:
         return current, False
@@ -146,7 +145,6 @@ def blueprint_version_create(
     )
     locked.current_version = version
     locked.save(update_fields=["current_version", "updated_at"])
-    blueprint_changed(blueprint_id=blueprint.pk, tenant_id=blueprint.project.tenant_id)
     return version, True
 
 

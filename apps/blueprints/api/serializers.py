@@ -28,9 +28,11 @@ class BlueprintSerializer(StrictModelSerializer):
         model = Blueprint
         fields = [
             "id", "project", "name", "description", "scope", "primary_provider", "lifecycle_state",
-            "current_version", "created_by", "created_at", "updated_at",
+            "current_version", "revision", "created_by", "created_at", "updated_at",
         ]  # fmt: skip
-        read_only_fields = ["id", "current_version", "created_by", "created_at", "updated_at"]
+        read_only_fields = [
+            "id", "current_version", "revision", "created_by", "created_at", "updated_at",
+        ]  # fmt: skip
         validators: list = []
 
 

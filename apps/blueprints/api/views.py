@@ -21,7 +21,7 @@ from apps.blueprints.api.serializers import (
 )
 from apps.blueprints.models import Blueprint, Template
 from apps.blueprints.validation import validate_graph
-from apps.core.api.caching import cached_response
+from apps.core.api.caching import cached_response, write_through
 
 
 class BlueprintViewSet(TenantScopedViewSet):
@@ -45,13 +45,14 @@ class BlueprintViewSet(TenantScopedViewSet):
         serializer.instance = services.blueprint_update(
             blueprint=serializer.instance, **serializer.validated_data
         )
+        self._write_through(serializer.instance, serializer.data)
 
     def perform_destroy(self, instance):
         services.blueprint_delete(blueprint=instance)
 
     # --- Redis response cache: reads keyed by the tenant's content generation -------------
 
-    def _cached(self, view: str, key_for, build, still_fresh=None):
+    def _cached(self, view: str, key_for, build, **options):
         """Serve from the cache unless the response depends on who asks (own-scoped reader)."""
         scope = rbac.scope_for(self.request.user, "blueprint", "read")
         if scope is None:
@@ -59,13 +60,21 @@ class BlueprintViewSet(TenantScopedViewSet):
         if scope == rbac.OWN:
             return build()
         tenant = self.request.user.tenant  # type: ignore[union-attr]
-        return cached_response(view, key_for(tenant), build, still_fresh)
+        return cached_response(view, key_for(tenant), build, **options)
 
     def retrieve(self, request, *args, **kwargs):
         return self._cached(
             "blueprint-detail",
-            lambda tenant: caching.detail_key(tenant, kwargs["pk"], "detail"),
+            lambda tenant: caching.detail_key(tenant, kwargs["pk"]),
             lambda: super(BlueprintViewSet, self).retrieve(request, *args, **kwargs),
+            revision_of=lambda data: data["revision"],
+        )
+
+    def _write_through(self, blueprint: Blueprint, data: dict) -> None:
+        """A write's resulting detail is the next read's response: store it at its revision."""
+        tenant = self.request.user.tenant  # type: ignore[union-attr]
+        write_through(
+            "blueprint-detail", caching.detail_key(tenant, blueprint.pk), blueprint.revision, data
         )
 
     def list(self, request, *args, **kwargs):
@@ -119,6 +128,8 @@ class BlueprintViewSet(TenantScopedViewSet):
         version, created = services.blueprint_version_create(
             user=request.user, blueprint=blueprint, **data.validated_data
         )
+        if created:
+            self._write_through(version.blueprint, BlueprintSerializer(version.blueprint).data)
         return Response(
             VersionDetailSerializer(version).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

@@ -30,10 +30,62 @@ def test_detail_is_served_from_cache_and_a_write_is_seen_at_once(
         hit = client.get(blueprint_url)
     assert hit["X-Cache"] == "HIT"
     assert hit.json()["description"] == ""
-    client.patch(blueprint_url, {"description": "new"}, format="json")
+    patched = client.patch(blueprint_url, {"description": "new"}, format="json").json()
+    # Write-through: the PATCH stored its own result, at the blueprint's new revision.
     fresh = client.get(blueprint_url)
-    assert fresh["X-Cache"] == "MISS"
-    assert fresh.json()["description"] == "new"
+    assert fresh["X-Cache"] == "HIT"
+    assert fresh.json() == patched
+    assert patched["description"] == "new"
+    assert patched["revision"] == hit.json()["revision"] + 1
+
+
+def test_a_write_outside_the_api_makes_the_cached_detail_stale(api, architect, blueprint_url):
+    """The admin, commands and services all save through Blueprint.save()."""
+    from apps.blueprints.models import Blueprint
+
+    client = api(architect)
+    client.get(blueprint_url)
+    assert client.get(blueprint_url)["X-Cache"] == "HIT"
+    blueprint = Blueprint.objects.get(pk=blueprint_url.rstrip("/").rsplit("/", 1)[1])
+    blueprint.description = "edited in the admin"
+    blueprint.save()
+    response = client.get(blueprint_url)
+    assert response["X-Cache"] == "MISS"
+    assert response.json()["description"] == "edited in the admin"
+    assert client.get(blueprint_url)["X-Cache"] == "HIT"
+
+
+def test_a_response_older_than_the_token_is_refused(api, architect, blueprint_url):
+    """A late writer or a slow reader cannot store (or bring back) an older revision."""
+    from django.contrib.auth import get_user_model
+
+    from apps.blueprints.caching import detail_key
+    from apps.core.api.caching import store_at_revision
+
+    client = api(architect)
+    current = client.get(blueprint_url).json()
+    tenant = get_user_model().objects.get(pk=architect.pk).tenant
+    key = detail_key(tenant, current["id"])
+    stale = {**current, "description": "old", "revision": current["revision"] - 1}
+    assert store_at_revision(key, current["revision"] - 1, stale) is False
+    assert client.get(blueprint_url).json() == current
+    assert store_at_revision(key, current["revision"], current) is True
+
+
+def test_a_process_local_cache_keeps_the_same_rule(settings):
+    """First run without Redis: the response cache is LocMem, with the same refusal."""
+    from apps.core.api.caching import VersionedKey, store_at_revision
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "responses": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    key = VersionedKey(value="v", token="t")
+    assert store_at_revision(key, 5, {"revision": 5}) is True
+    assert store_at_revision(key, 4, {"revision": 4}) is False
+    from django.core.cache import caches
+
+    assert caches["responses"].get_many(["v", "t"]) == {"v": (5, {"revision": 5}), "t": 5}
 
 
 def test_list_pages_follow_writes(api, architect, blueprint_url):
@@ -53,7 +105,9 @@ def test_a_new_version_shows_in_the_cached_blueprint(api, architect, blueprint_u
     assert client.get(blueprint_url).json()["current_version"] is None
     client.get(blueprint_url)
     client.post(f"{blueprint_url}versions/", {"graph": GRAPH}, format="json")
-    assert client.get(blueprint_url).json()["current_version"] == 1
+    after = client.get(blueprint_url)
+    assert after.json()["current_version"] == 1
+    assert after["X-Cache"] == "HIT"  # written through by the version's creation
     first = client.get(f"{blueprint_url}versions/1/")
     second = client.get(f"{blueprint_url}versions/1/")
     assert (first["X-Cache"], second["X-Cache"]) == ("MISS", "HIT")
@@ -114,9 +168,8 @@ def test_an_evicted_token_is_a_miss_never_a_stale_hit(api, architect, blueprint_
     client.get(blueprint_url)
     blueprint_id = blueprint_url.rstrip("/").rsplit("/", 1)[1]
     caches["responses"].delete(blueprint_token_key(blueprint_id))
-    # The first read starts a new token but stores nothing (its data predates the token); the
-    # next one stores; the third is served from the cache.
-    assert [client.get(blueprint_url)["X-Cache"] for _ in range(3)] == ["MISS", "MISS", "HIT"]
+    # The first read stores what it read at the revision it read; the next is served from it.
+    assert [client.get(blueprint_url)["X-Cache"] for _ in range(3)] == ["MISS", "HIT", "HIT"]
 
 
 def test_version_responses_survive_edits_but_not_deletion(api, architect, blueprint_url):
