@@ -81,7 +81,7 @@ class Blueprint(TimestampedModel, SoftDeleteModel):
         adding = self._state.adding
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "revision"}
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):  # no savepoint inside a caller's transaction
             if not adding:
                 self.revision = F("revision") + 1
             super().save(*args, **kwargs)
