@@ -55,7 +55,7 @@ import json, time
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.core.management import call_command
-from apps.accounts.models import Project, Role, Tenant, User, UserRole
+from apps.accounts.models import Project, ProjectMember, Role, Tenant, User, UserRole
 from apps.blueprints import services
 
 def graph(prefix, n):
@@ -70,6 +70,7 @@ tenant = Tenant.objects.get(slug="demo")
 user = User.objects.create_user("sa@bench.local", "%(password)s", tenant=tenant)
 UserRole.objects.create(user=user, role=Role.objects.get(tenant=None, code="SA"))
 project = Project.objects.get(tenant=tenant, code="DEMO")
+ProjectMember.objects.create(project=project, user=user)  # SA reads project-wide
 ids = []
 for b in range(%(blueprints)d):
     blueprint = services.blueprint_create(user=user, project=project, name=f"service-{b:03d}")

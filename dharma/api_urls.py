@@ -4,7 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter, SimpleRouter
 
 from apps.accounts.api.auth import TokenObtainView, TokenRefresh
-from apps.accounts.api.views import EnvironmentViewSet, ProjectViewSet
+from apps.accounts.api.views import EnvironmentViewSet, ProjectMemberViewSet, ProjectViewSet
 from apps.accounts.api.viewsets import UUID_PATTERN
 from apps.blueprints.api.views import BlueprintViewSet, TemplateViewSet
 
@@ -18,6 +18,11 @@ nested.register(
     rf"projects/(?P<project_pk>{UUID_PATTERN})/environments",
     EnvironmentViewSet,
     basename="environment",
+)
+nested.register(
+    rf"projects/(?P<project_pk>{UUID_PATTERN})/members",
+    ProjectMemberViewSet,
+    basename="project-member",
 )
 
 urlpatterns = [

@@ -88,7 +88,7 @@ def architect(make_user):
 @pytest.fixture
 def blueprint_url(api, architect):
     """The URL of a new blueprint of the architect's tenant."""
-    project = ProjectFactory(tenant=architect.tenant)
+    project = ProjectFactory(tenant=architect.tenant, members=[architect])
     response = api(architect).post(
         "/api/v1/blueprints/", {"project": str(project.pk), "name": "shop"}, format="json"
     )

@@ -2,7 +2,15 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
-from apps.accounts.models import Environment, Project, Role, Tenant, User, UserRole
+from apps.accounts.models import (
+    Environment,
+    Project,
+    ProjectMember,
+    Role,
+    Tenant,
+    User,
+    UserRole,
+)
 from apps.core.admin import DharmaModelAdmin
 
 
@@ -100,6 +108,15 @@ class ProjectAdmin(DharmaModelAdmin):
     search_fields = ("code", "name", "description")
     date_hierarchy = "created_at"
     autocomplete_fields = ("tenant", "owner")
+
+
+@admin.register(ProjectMember)
+class ProjectMemberAdmin(DharmaModelAdmin):
+    list_display = ("user", "project", "added_by", "created_at")
+    list_select_related = ("user", "project", "added_by")
+    search_fields = ("user__email", "project__code", "project__name")
+    date_hierarchy = "created_at"
+    autocomplete_fields = ("user", "project", "added_by")
 
 
 @admin.register(Environment)

@@ -22,6 +22,7 @@ from apps.accounts.choices import (
 )
 from apps.core.models import (
     NOT_DELETED,
+    CreatedModel,
     SoftDeleteModel,
     TenantQuerySet,
     TimestampedModel,
@@ -226,6 +227,36 @@ class Project(TimestampedModel, SoftDeleteModel):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.name}"
+
+
+class ProjectMember(CreatedModel):
+    """Dharma's addition to the original schema, which had no way to say who works on a project:
+    a project-scoped role grant covers exactly the projects its holder is a member of."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="members", db_index=False
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="project_memberships", db_index=False
+    )
+    added_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+
+    tenant_path = "project__tenant"
+
+    class Meta:
+        db_table = "project_members"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "user"], name="project_members_project_id_user_id_key"
+            )
+        ]
+        indexes = [models.Index(fields=["user"], name="project_members_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.project_id}"
 
 
 class Environment(TimestampedModel, SoftDeleteModel):

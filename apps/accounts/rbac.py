@@ -2,14 +2,15 @@
 
 Grants come from the user's roles (system roles and their own tenant's), skipping expired
 assignments. `manage` implies every action. Scopes nest: tenant ⊇ project ⊇ team ⊇ own, so the
-widest grant wins. Project membership is not modelled yet: a project-scoped grant covers every
-project of the user's tenant.
+widest grant wins. A project-scoped grant covers the projects the user is a member of
+(`project_members`); a team-scoped one is treated as own (teams are not modelled).
 
-A user's grants are kept in Redis beside two tokens: the user's (replaced when one of their role
-assignments changes) and the roles' (replaced when any role's permissions change), plus their
-tenant's cache epoch (bumped in the database when Redis could not be told). An entry is used only
-while all three match and no assignment in it has expired, so a revoked role stops working at
-once. Role changes must go through `save()`/`delete()` (the admin, services), which signal them.
+A user's grants and projects are kept in Redis beside two tokens: the user's (replaced when one
+of their role assignments or project memberships changes) and the roles' (replaced when any
+role's permissions change), plus their tenant's cache epoch (bumped in the database when Redis
+could not be told). An entry is used only while all three match and no assignment in it has
+expired, so a revoked role or membership stops working at once. These changes must go through
+`save()`/`delete()` (the admin, services), which signal them.
 """
 
 import logging
@@ -19,13 +20,14 @@ from django.core.cache import caches
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
-from apps.accounts.models import Role, Tenant, UserRole
+from apps.accounts.models import ProjectMember, Role, Tenant, UserRole
 
 logger = logging.getLogger(__name__)
 ROLES_TOKEN_KEY = "rbac:roles-token"  # noqa: S105 - a cache key, not a secret
 
 SCOPE_RANK = {"own": 0, "team": 1, "project": 2, "tenant": 3}
 TENANT = SCOPE_RANK["tenant"]
+PROJECT = SCOPE_RANK["project"]
 OWN = SCOPE_RANK["own"]
 
 
@@ -39,17 +41,26 @@ def _grants_key(user_id) -> str:
 
 def user_grants(user) -> dict[tuple[str, str], int]:
     """{(resource, action): widest scope rank}, kept for the request on the user object."""
-    cached = getattr(user, "_dharma_grants", None)
+    return _access(user)["grants"]
+
+
+def member_projects(user) -> frozenset[str]:
+    """The ids (as strings) of the projects `user` is a member of."""
+    return _access(user)["projects"]
+
+
+def _access(user) -> dict:
+    cached = getattr(user, "_dharma_access", None)
     if cached is not None:
         return cached
-    grants = _grants_from_cache(user)
-    if grants is None:
-        grants = _grants_from_database(user)
-    user._dharma_grants = grants
-    return grants
+    access = _access_from_cache(user)
+    if access is None:
+        access = _access_from_database(user)
+    user._dharma_access = access
+    return access
 
 
-def _grants_from_cache(user) -> dict[tuple[str, str], int] | None:
+def _access_from_cache(user) -> dict | None:
     keys = [_grants_key(user.pk), user_token_key(user.pk), ROLES_TOKEN_KEY]
     try:
         found = caches["responses"].get_many(keys)
@@ -64,10 +75,10 @@ def _grants_from_cache(user) -> dict[tuple[str, str], int] | None:
         return None
     if entry["valid_until"] is not None and timezone.now() >= entry["valid_until"]:
         return None
-    return entry["grants"]
+    return entry["access"]
 
 
-def _grants_from_database(user) -> dict[tuple[str, str], int]:
+def _access_from_database(user) -> dict:
     now = timezone.now()
     active = Q(user_roles__expires_at__isnull=True) | Q(user_roles__expires_at__gt=now)
     roles = Role.objects.filter(
@@ -81,14 +92,23 @@ def _grants_from_database(user) -> dict[tuple[str, str], int]:
             except (AttributeError, ValueError):
                 continue
             rank = SCOPE_RANK.get(scope)
+            if rank == SCOPE_RANK["team"]:
+                rank = OWN  # no teams: a team-scoped grant reaches the holder's own rows
             if rank is not None and rank > grants.get((resource, action), -1):
                 grants[(resource, action)] = rank
+    projects = frozenset(
+        str(pk)
+        for pk in ProjectMember.objects.filter(
+            user=user, project__deleted_at__isnull=True
+        ).values_list("project_id", flat=True)
+    )
+    access = {"grants": grants, "projects": projects}
     if getattr(user, "_dharma_grants_cacheable", True):
-        _store(user, grants, now)
-    return grants
+        _store(user, access, now)
+    return access
 
 
-def _store(user, grants: dict, now) -> None:
+def _store(user, access: dict, now) -> None:
     """Keep the grants under the tokens read *before* the database was: a role change in
     between replaces a token and so makes this entry unusable, never wrongly usable."""
     cache = caches["responses"]
@@ -102,14 +122,14 @@ def _store(user, grants: dict, now) -> None:
         valid_until = UserRole.objects.filter(user=user, expires_at__gt=now).aggregate(
             first=Min("expires_at")
         )["first"]
-        entry = {"tokens": tokens, "grants": grants, "valid_until": valid_until}
+        entry = {"tokens": tokens, "access": access, "valid_until": valid_until}
         cache.set(_grants_key(user.pk), entry, timeout=3600)
     except Exception:
         logger.warning("role grants cache unreachable", exc_info=True)
 
 
 def role_assignments_changed(*, user_id, tenant_id) -> None:
-    """After a role is granted to, changed for or taken from a user."""
+    """After a role or a project membership is granted to, changed for or taken from a user."""
     try:
         caches["responses"].set(user_token_key(user_id), uuid.uuid4().hex, timeout=None)
     except Exception:

@@ -1,11 +1,13 @@
-"""Writes to projects and environments. Keyword-only, atomic; refusals are domain errors."""
+"""Writes to projects, their members and environments. Keyword-only, atomic; refusals are
+domain errors."""
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from apps.accounts.models import Environment, Project, Tenant, User
-from apps.core.exceptions import Conflict
+from apps.accounts.choices import UserStatus
+from apps.accounts.models import Environment, Project, ProjectMember, Tenant, User
+from apps.core.exceptions import Conflict, DomainError
 
 
 @transaction.atomic
@@ -14,7 +16,9 @@ def project_create(*, user: User, **fields) -> Project:
         raise Conflict("A project with this code exists.", fields={"code": ["Already used."]})
     try:
         with transaction.atomic():
-            return Project.objects.create(tenant_id=user.tenant_id, owner=user, **fields)
+            project = Project.objects.create(tenant_id=user.tenant_id, owner=user, **fields)
+            ProjectMember.objects.create(project=project, user=user, added_by=user)
+            return project
     except IntegrityError as exc:
         raise Conflict(
             "A project with this code exists.", fields={"code": ["Already used."]}
@@ -68,6 +72,25 @@ def environment_update(*, environment: Environment, **fields) -> Environment:
 def environment_delete(*, environment: Environment) -> None:
     environment.deleted_at = timezone.now()
     environment.save(update_fields=["deleted_at", "updated_at"])
+
+
+@transaction.atomic
+def project_member_add(*, project: Project, user_id, added_by: User) -> ProjectMember:
+    user = User.objects.filter(
+        pk=user_id, tenant_id=project.tenant_id, status=UserStatus.ACTIVE, deleted_at__isnull=True
+    ).first()
+    if user is None:
+        raise DomainError(
+            "No active user of this tenant has this id.", fields={"user": ["Unknown user."]}
+        )
+    if ProjectMember.objects.filter(project=project, user=user).exists():
+        raise Conflict("The user is already a member.", fields={"user": ["Already a member."]})
+    return ProjectMember.objects.create(project=project, user=user, added_by=added_by)
+
+
+@transaction.atomic
+def project_member_remove(*, member: ProjectMember) -> None:
+    member.delete()  # signals: the user's cached grants go stale on commit
 
 
 def tenant_cache_epoch_bump(*, tenant_id) -> None:

@@ -1,13 +1,14 @@
-"""Receivers: role changes make cached role grants stale once the change commits."""
+"""Receivers: role and project-membership changes make cached grants stale once they commit."""
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from apps.accounts import rbac
-from apps.accounts.models import Role, User, UserRole
+from apps.accounts.models import ProjectMember, Role, User, UserRole
 
 
+@receiver([post_save, post_delete], sender=ProjectMember)
 @receiver([post_save, post_delete], sender=UserRole)
 def user_role_changed(sender, instance: UserRole, **kwargs) -> None:
     user_id = instance.user_id

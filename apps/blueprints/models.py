@@ -72,6 +72,12 @@ class Blueprint(TimestampedModel, SoftDeleteModel):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        blueprint = super().from_db(db, field_names, values)
+        blueprint._loaded_project_id = blueprint.__dict__.get("project_id")
+        return blueprint
+
     def save(self, *args, **kwargs) -> None:
         """Every save (services, admin, commands) raises `revision` atomically in the database
         (`revision = revision + 1`, so concurrent saves get distinct numbers) and makes the
@@ -79,6 +85,7 @@ class Blueprint(TimestampedModel, SoftDeleteModel):
         from apps.blueprints.caching import blueprint_changed
 
         adding = self._state.adding
+        moved = self.project_id != getattr(self, "_loaded_project_id", self.project_id)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "revision"}
         with transaction.atomic(savepoint=False):  # no savepoint inside a caller's transaction
@@ -93,8 +100,10 @@ class Blueprint(TimestampedModel, SoftDeleteModel):
                 tenant_id=self.project.tenant_id,
                 revision=self.revision,
                 created=adding,
-                deleted=self.deleted_at is not None,
+                # Moving to another project changes who may read it, versions included.
+                deleted=self.deleted_at is not None or moved,
             )
+            self._loaded_project_id = self.project_id
 
 
 class BlueprintVersion(CreatedModel):

@@ -15,8 +15,10 @@ def blueprint_version_list(*, blueprint: Blueprint):
 
 
 def blueprint_version_get(*, blueprint: Blueprint, number: int) -> BlueprintVersion:
-    return get_object_or_404(
+    version = get_object_or_404(
         BlueprintVersion.objects.select_related("parent_version"),
         blueprint=blueprint,
         version_number=number,
     )
+    version.blueprint = blueprint  # already loaded: no query to reach its project
+    return version

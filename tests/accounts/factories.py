@@ -1,6 +1,6 @@
 import factory
 
-from apps.accounts.models import Environment, Project, Tenant, User
+from apps.accounts.models import Environment, Project, ProjectMember, Tenant, User
 
 
 class TenantFactory(factory.django.DjangoModelFactory):
@@ -32,10 +32,17 @@ class UserFactory(factory.django.DjangoModelFactory):
 class ProjectFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Project
+        skip_postgeneration_save = True
 
     tenant = factory.SubFactory(TenantFactory)
     name = factory.Sequence(lambda n: f"Project {n}")
     code = factory.Sequence(lambda n: f"P{n}")
+
+    @factory.post_generation
+    def members(obj, create, extracted, **kwargs):
+        """`ProjectFactory(members=[user, ...])`: whom project-scoped grants reach it for."""
+        for user in extracted or []:
+            ProjectMember.objects.create(project=obj, user=user)
 
 
 class EnvironmentFactory(factory.django.DjangoModelFactory):

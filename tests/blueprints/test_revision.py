@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def blueprint(make_user):
     user = make_user("SA")
-    project = ProjectFactory(tenant=user.tenant)
+    project = ProjectFactory(tenant=user.tenant, members=[user])
     return services.blueprint_create(user=user, project=project, name="shop")
 
 

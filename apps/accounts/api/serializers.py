@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from apps.accounts.models import Environment, Project
+from apps.accounts.models import Environment, Project, ProjectMember
 from apps.core.api.serializers import StrictModelSerializer
 
 
@@ -35,3 +35,15 @@ class EnvironmentSerializer(StrictModelSerializer):
         ]
         read_only_fields = ["id", "project", "created_at", "updated_at"]
         validators: list = []
+
+
+class ProjectMemberSerializer(StrictModelSerializer):
+    project = serializers.UUIDField(source="project_id", read_only=True)
+    user = serializers.UUIDField(source="user_id")
+    email = serializers.EmailField(source="user.email", read_only=True)
+    added_by = serializers.UUIDField(source="added_by_id", read_only=True)
+
+    class Meta:
+        model = ProjectMember
+        fields = ["id", "project", "user", "email", "added_by", "created_at"]
+        read_only_fields = ["id", "project", "email", "added_by", "created_at"]

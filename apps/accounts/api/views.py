@@ -1,9 +1,13 @@
 from django.shortcuts import get_object_or_404
 
 from apps.accounts import services
-from apps.accounts.api.serializers import EnvironmentSerializer, ProjectSerializer
+from apps.accounts.api.serializers import (
+    EnvironmentSerializer,
+    ProjectMemberSerializer,
+    ProjectSerializer,
+)
 from apps.accounts.api.viewsets import TenantScopedViewSet
-from apps.accounts.models import Environment, Project
+from apps.accounts.models import Environment, Project, ProjectMember
 
 
 class ProjectViewSet(TenantScopedViewSet):
@@ -67,3 +71,37 @@ class EnvironmentViewSet(TenantScopedViewSet):
 
     def perform_destroy(self, instance):
         services.environment_delete(environment=instance)
+
+
+class ProjectMemberViewSet(TenantScopedViewSet):
+    """Members of one project (`/projects/{project_pk}/members/`): whom project-scoped role
+    grants reach it for. Any member of the tenant reads; administrators add and remove."""
+
+    queryset = ProjectMember.objects.select_related("user")
+    serializer_class = ProjectMemberSerializer
+    permission_resource = "project"
+    owner_field = None
+    open_actions = frozenset({"list", "retrieve"})
+    http_method_names = ["get", "post", "delete", "head", "options"]
+    ordering = ["created_at"]
+
+    def project(self) -> Project:
+        projects = Project.objects.for_tenant(self.tenant_id)
+        return get_object_or_404(
+            projects.filter(deleted_at__isnull=True), pk=self.kwargs["project_pk"]
+        )
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # OpenAPI generation
+            return ProjectMember.objects.none()
+        return super().get_queryset().filter(project=self.project())
+
+    def perform_create(self, serializer):
+        serializer.instance = services.project_member_add(
+            project=self.project(),
+            user_id=serializer.validated_data["user_id"],
+            added_by=self.request.user,
+        )
+
+    def perform_destroy(self, instance):
+        services.project_member_remove(member=instance)

@@ -2,10 +2,13 @@
 
 Every API viewset derives from `TenantScopedViewSet`: its queryset is the model's rows that reach
 the caller's tenant (`Model.tenant_path`), without soft-deleted rows, so another tenant's object
-is a 404. `RolePermission` checks (resource, action) against the caller's roles; with only an
-`own`-scoped grant the queryset is further narrowed to the caller's own rows.
+is a 404. `RolePermission` checks (resource, action) against the caller's roles; with only a
+`project`-scoped grant a view's rows are those of the caller's projects (`project_field`), and
+with only an `own`-scoped grant the caller's own rows (`owner_field`). A row the caller can find
+in their tenant but not act on is a 403.
 """
 
+from django.db.models import Q
 from rest_framework import permissions, viewsets
 
 from apps.accounts import rbac
@@ -47,9 +50,20 @@ class RolePermission(permissions.BasePermission):
         scope = self._scope(request, view)
         if scope is None:
             return False
-        if scope > rbac.OWN or view.owner_field is None:
+        if scope == rbac.TENANT:
             return True
-        return getattr(obj, f"{view.owner_field}_id", None) == request.user.pk
+        if scope == rbac.PROJECT:
+            if view.project_field is None or view.in_callers_projects(
+                getattr(obj, f"{view.project_field}_id")
+            ):
+                return True
+        elif view.owner_field is None:
+            return True  # an own-scoped grant on rows that have no owner
+        # Own rows: what an own-scoped grant reaches, and a project-scoped one too.
+        return (
+            view.owner_field is not None
+            and getattr(obj, f"{view.owner_field}_id", None) == request.user.pk
+        )
 
 
 class TenantScopedViewSet(viewsets.ModelViewSet):
@@ -58,6 +72,9 @@ class TenantScopedViewSet(viewsets.ModelViewSet):
     lookup_value_regex = UUID_PATTERN
     permission_resource: str = ""
     owner_field: str | None = "created_by"
+    # The row's project, for project-scoped grants (None: rows not in a project, which a
+    # project-scoped grant covers as a tenant-scoped one would).
+    project_field: str | None = None
     # Actions any member of the tenant may perform, whatever their roles.
     open_actions: frozenset[str] = frozenset()
     extra_actions: dict[str, str] = {}
@@ -72,12 +89,31 @@ class TenantScopedViewSet(viewsets.ModelViewSet):
         """The caller's tenant (views behind IsAuthenticated always have a real user)."""
         return self.request.user.tenant_id
 
+    def in_callers_projects(self, project_id) -> bool:
+        return str(project_id) in rbac.member_projects(self.request.user)
+
+    def check_project(self, project) -> None:
+        """Before writing a row into `project`: a grant narrower than the tenant must reach it."""
+        scope = getattr(self.request, "rbac_scope", rbac.TENANT)
+        if scope != rbac.TENANT and not self.in_callers_projects(project.pk):
+            self.permission_denied(self.request, message="You are not a member of this project.")
+
     def get_queryset(self):
         queryset = super().get_queryset().for_tenant(self.tenant_id)
         if hasattr(queryset.model, "deleted_at"):
             queryset = queryset.filter(deleted_at__isnull=True)
-        # A listing with only an own-scoped grant shows the caller's own rows.
+        if self.action != "list":
+            return queryset
+        # A listing shows the rows the caller's widest grant reaches: their projects' rows
+        # (project scope), and their own rows (own scope, and always with project scope too).
         scope = getattr(self.request, "rbac_scope", rbac.TENANT)
-        if self.action == "list" and scope == rbac.OWN and self.owner_field is not None:
-            queryset = queryset.filter(**{self.owner_field: self.request.user})
-        return queryset
+        if scope == rbac.TENANT:
+            return queryset
+        reach = Q()
+        if scope == rbac.PROJECT:
+            if self.project_field is None:
+                return queryset
+            reach |= Q(**{f"{self.project_field}__in": rbac.member_projects(self.request.user)})
+        if self.owner_field is not None:
+            reach |= Q(**{self.owner_field: self.request.user})
+        return queryset.filter(reach) if reach else queryset

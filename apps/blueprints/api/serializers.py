@@ -101,8 +101,10 @@ class VersionSerializer(serializers.ModelSerializer):
 
 
 class VersionDetailSerializer(VersionSerializer):
+    project = serializers.UUIDField(source="blueprint.project_id", read_only=True)
+
     class Meta(VersionSerializer.Meta):
-        fields = [*VersionSerializer.Meta.fields, "graph_json"]
+        fields = [*VersionSerializer.Meta.fields, "project", "graph_json"]
         read_only_fields = fields
 
 

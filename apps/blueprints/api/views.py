@@ -1,3 +1,5 @@
+import hashlib
+
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -31,17 +33,21 @@ class BlueprintViewSet(TenantScopedViewSet):
     serializer_class = BlueprintSerializer
     permission_resource = "blueprint"
     owner_field = "created_by"
+    project_field = "project"
     filterset_fields = ["project", "lifecycle_state", "primary_provider", "scope"]
     search_fields = ["name", "description"]
     ordering_fields = ["name", "created_at", "updated_at"]
     ordering = ["-created_at"]
 
     def perform_create(self, serializer):
+        self.check_project(serializer.validated_data["project"])
         serializer.instance = services.blueprint_create(
             user=self.request.user, **serializer.validated_data
         )
 
     def perform_update(self, serializer):
+        if "project" in serializer.validated_data:
+            self.check_project(serializer.validated_data["project"])
         serializer.instance = services.blueprint_update(
             blueprint=serializer.instance, **serializer.validated_data
         )
@@ -52,21 +58,32 @@ class BlueprintViewSet(TenantScopedViewSet):
 
     # --- Redis response cache: reads keyed by the tenant's content generation -------------
 
-    def _cached(self, view: str, key_for, build, **options):
-        """Serve from the cache unless the response depends on who asks (own-scoped reader)."""
+    def _cached(self, view: str, key_for, build, reaches=None, **options):
+        """Serve from the cache what the caller may read. Responses are shared by the tenant;
+        a caller with a project-scoped grant is served a stored one only when `reaches(data)`
+        (the row is in one of their projects), else it is built with the full check. Callers
+        with only an own-scoped grant are not served from the cache."""
         scope = rbac.scope_for(self.request.user, "blueprint", "read")
         if scope is None:
             self.permission_denied(self.request, message=RolePermission.message)
+        self.request.rbac_scope = scope  # type: ignore[attr-defined]
         if scope == rbac.OWN:
             return build()
+        if scope == rbac.PROJECT and reaches is not None:
+            fresh = options.pop("still_fresh", None)
+            options["still_fresh"] = lambda data: reaches(data) and (fresh is None or fresh(data))
         tenant = self.request.user.tenant  # type: ignore[union-attr]
         return cached_response(view, key_for(tenant), build, **options)
+
+    def _in_projects(self, data: dict) -> bool:
+        return self.in_callers_projects(data["project"])
 
     def retrieve(self, request, *args, **kwargs):
         return self._cached(
             "blueprint-detail",
             lambda tenant: caching.detail_key(tenant, kwargs["pk"]),
             lambda: super(BlueprintViewSet, self).retrieve(request, *args, **kwargs),
+            reaches=self._in_projects,
             revision_of=lambda data: data["revision"],
         )
 
@@ -79,6 +96,11 @@ class BlueprintViewSet(TenantScopedViewSet):
 
     def list(self, request, *args, **kwargs):
         query = "&".join(sorted(request.GET.urlencode().split("&")))
+        if rbac.scope_for(request.user, "blueprint", "read") == rbac.PROJECT:
+            # The page holds the caller's projects' blueprints and their own: keyed by both.
+            projects = ",".join(sorted(rbac.member_projects(request.user)))
+            reach = hashlib.sha256(projects.encode()).hexdigest()[:16]
+            query = f"{query}|reach={request.user.pk}:{reach}"
         unfiltered = set(request.GET) <= {"page", "page_size"}
         return self._cached(
             "blueprint-list",
@@ -152,6 +174,7 @@ class BlueprintViewSet(TenantScopedViewSet):
             "blueprint-version-detail",
             lambda tenant: caching.version_key(tenant, pk, number),
             build,
+            reaches=self._in_projects,
         )
 
     @extend_schema(
@@ -225,6 +248,7 @@ class TemplateViewSet(TenantScopedViewSet):
         template = self.get_object()
         data = TemplateInstantiateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
+        self.check_project(data.validated_data["project"])
         blueprint = services.template_instantiate(
             user=request.user, template=template, **data.validated_data
         )

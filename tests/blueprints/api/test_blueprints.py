@@ -20,7 +20,7 @@ def create(client, project, name="web-platform", **extra):
 
 def test_architects_create_blueprints_in_their_tenant(api, make_user):
     architect = make_user("SA")
-    project = ProjectFactory(tenant=architect.tenant)
+    project = ProjectFactory(tenant=architect.tenant, members=[architect])
     response = create(api(architect), project)
     assert response.status_code == 201
     body = response.json()
@@ -32,7 +32,7 @@ def test_architects_create_blueprints_in_their_tenant(api, make_user):
 
 def test_a_role_without_create_is_403(api, make_user):
     engineer = make_user("SE")
-    response = create(api(engineer), ProjectFactory(tenant=engineer.tenant))
+    response = create(api(engineer), ProjectFactory(tenant=engineer.tenant, members=[engineer]))
     assert response.status_code == 403
     assert not Blueprint.objects.exists()
 
@@ -55,7 +55,9 @@ def test_another_tenants_project_cannot_hold_my_blueprint(api, make_user):
 
 def test_another_tenants_blueprint_is_404(api, make_user):
     owner = make_user("SA")
-    blueprint_id = create(api(owner), ProjectFactory(tenant=owner.tenant)).json()["id"]
+    blueprint_id = create(api(owner), ProjectFactory(tenant=owner.tenant, members=[owner])).json()[
+        "id"
+    ]
     stranger = api(make_user("EA"))
     assert stranger.get(f"/api/v1/blueprints/{blueprint_id}/").status_code == 404
     assert stranger.delete(f"/api/v1/blueprints/{blueprint_id}/").status_code == 404
@@ -65,7 +67,7 @@ def test_another_tenants_blueprint_is_404(api, make_user):
 def test_own_scope_updates_only_own_blueprints(api, make_user):
     first = make_user("SA")
     second = make_user("SA", tenant=first.tenant)
-    project = ProjectFactory(tenant=first.tenant)
+    project = ProjectFactory(tenant=first.tenant, members=[first, second])
     blueprint_id = create(api(first), project).json()["id"]
     # SA may read project-wide but update and delete only its own (§6).
     client = api(second)
@@ -84,8 +86,8 @@ def test_own_scope_updates_only_own_blueprints(api, make_user):
 def test_filters_search_and_pagination(api, make_user, django_assert_max_num_queries):
     architect = make_user("EA", "SA")
     project, other_project = (
-        ProjectFactory(tenant=architect.tenant),
-        ProjectFactory(tenant=architect.tenant),
+        ProjectFactory(tenant=architect.tenant, members=[architect]),
+        ProjectFactory(tenant=architect.tenant, members=[architect]),
     )
     client = api(architect)
     for index in range(25):
@@ -107,7 +109,7 @@ def test_filters_search_and_pagination(api, make_user, django_assert_max_num_que
 
 def test_duplicate_name_in_a_project_is_409(api, make_user):
     architect = make_user("SA")
-    project = ProjectFactory(tenant=architect.tenant)
+    project = ProjectFactory(tenant=architect.tenant, members=[architect])
     client = api(architect)
     create(client, project)
     response = create(client, project)
@@ -118,7 +120,9 @@ def test_duplicate_name_in_a_project_is_409(api, make_user):
 def test_delete_is_soft(api, make_user):
     architect = make_user("SA")
     client = api(architect)
-    blueprint_id = create(client, ProjectFactory(tenant=architect.tenant)).json()["id"]
+    blueprint_id = create(
+        client, ProjectFactory(tenant=architect.tenant, members=[architect])
+    ).json()["id"]
     assert client.delete(f"/api/v1/blueprints/{blueprint_id}/").status_code == 204
     assert client.get(f"/api/v1/blueprints/{blueprint_id}/").status_code == 404
     assert Blueprint.objects.get(pk=blueprint_id).deleted_at is not None

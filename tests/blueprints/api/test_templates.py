@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 def version_source(api, architect):
     """(client, blueprint id) of a blueprint with version 1."""
     client = api(architect)
-    project = ProjectFactory(tenant=architect.tenant)
+    project = ProjectFactory(tenant=architect.tenant, members=[architect])
     blueprint_id = client.post(
         "/api/v1/blueprints/", {"project": str(project.pk), "name": "shop"}, format="json"
     ).json()["id"]
@@ -19,6 +19,7 @@ def version_source(api, architect):
     return client, blueprint_id
 
 
+@pytest.mark.django_db(transaction=True)  # a membership change commits
 def test_create_from_a_version_and_instantiate(version_source, architect):
     client, blueprint_id = version_source
     response = client.post(
@@ -33,7 +34,7 @@ def test_create_from_a_version_and_instantiate(version_source, architect):
         "",
         0,
     )
-    project = ProjectFactory(tenant=architect.tenant)
+    project = ProjectFactory(tenant=architect.tenant, members=[architect])
     response = client.post(
         f"/api/v1/templates/{template['id']}/instantiate/",
         {"project": str(project.pk), "name": "shop-eu"},
@@ -71,7 +72,10 @@ def test_public_templates_are_visible_to_other_tenants_but_not_editable(
     )
     response = other.post(
         f"/api/v1/templates/{public['id']}/instantiate/",
-        {"project": str(ProjectFactory(tenant=stranger.tenant).pk), "name": "copy"},
+        {
+            "project": str(ProjectFactory(tenant=stranger.tenant, members=[stranger]).pk),
+            "name": "copy",
+        },
         format="json",
     )
     assert response.status_code == 201

@@ -189,8 +189,15 @@ def test_versions_of_another_tenants_blueprint_are_404(api, make_user, blueprint
     )
 
 
+@pytest.mark.django_db(transaction=True)  # a membership change commits
 def test_read_only_roles_cannot_add_versions(api, make_user, architect, blueprint_url):
+    from apps.accounts.models import ProjectMember
+
     engineer = make_user("SE", tenant=architect.tenant)
+    # SE reads blueprints project-wide: only in the projects it is a member of.
+    assert api(engineer).get(f"{blueprint_url}versions/").status_code == 403
+    project_id = api(architect).get(blueprint_url).json()["project"]
+    ProjectMember.objects.create(project_id=project_id, user=engineer)
     response = api(engineer).post(f"{blueprint_url}versions/", {"graph": GRAPH}, format="json")
     assert response.status_code == 403
     assert api(engineer).get(f"{blueprint_url}versions/").status_code == 200

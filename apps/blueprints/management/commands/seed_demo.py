@@ -10,7 +10,7 @@ import secrets
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from apps.accounts.models import Environment, Project, Role, Tenant, User, UserRole
+from apps.accounts.models import Environment, Project, ProjectMember, Role, Tenant, User, UserRole
 from apps.accounts.permissions import SYSTEM_ROLES
 from apps.blueprints.graph import canonical_graph, graph_hash
 from apps.blueprints.models import Blueprint, BlueprintVersion, Component, Relation
@@ -103,6 +103,7 @@ class Command(BaseCommand):
                 "tags": {"team": "platform"},
             },
         )
+        ProjectMember.objects.get_or_create(project=project, user=admin)
         for name, kind in (("development", "dev"), ("staging", "staging"), ("production", "prod")):
             Environment.objects.get_or_create(project=project, name=name, defaults={"type": kind})
         blueprint = self._blueprint(project, admin)
