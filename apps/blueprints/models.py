@@ -57,8 +57,11 @@ class Blueprint(TimestampedModel, SoftDeleteModel):
         db_table = "blueprints"
         ordering = ["-created_at"]
         constraints = [
+            # Unique among live blueprints: a deleted blueprint's name can be used again.
             models.UniqueConstraint(
-                fields=["project", "name"], name="blueprints_project_id_name_key"
+                fields=["project", "name"],
+                condition=NOT_DELETED,
+                name="blueprints_project_id_name_key",
             ),
             choices_check("scope", BlueprintScope, "blueprints_scope_check"),
             choices_check("lifecycle_state", LifecycleState, "blueprints_lifecycle_state_check"),

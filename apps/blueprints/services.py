@@ -1,6 +1,8 @@
 """Writes to blueprints and their versions. Keyword-only, atomic; refusals are domain errors."""
 
-from django.db import transaction
+from contextlib import contextmanager
+
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -20,17 +22,35 @@ from apps.core.exceptions import Conflict, DomainError
 
 
 def _name_taken(project: Project, name: str, exclude_pk=None) -> bool:
-    return Blueprint.objects.filter(project=project, name=name).exclude(pk=exclude_pk).exists()
+    live = Blueprint.objects.filter(project=project, name=name, deleted_at__isnull=True)
+    return live.exclude(pk=exclude_pk).exists()
+
+
+def _name_conflict() -> Conflict:
+    return Conflict(
+        "The project has a blueprint with this name.", fields={"name": ["Already used."]}
+    )
+
+
+@contextmanager
+def _unique_name():
+    """A concurrent write that took the name first fails the UNIQUE index: a 409, not a 500."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        if "blueprints_project_id_name_key" not in str(exc):
+            raise
+        raise _name_conflict() from exc
 
 
 @transaction.atomic
 def blueprint_create(*, user: User, project: Project, **fields) -> Blueprint:
     if _name_taken(project, fields["name"]):
-        raise Conflict(
-            "The project has a blueprint with this name.", fields={"name": ["Already used."]}
-        )
+        raise _name_conflict()
     # Blueprint.save() raises its revision and makes cached responses stale on commit.
-    return Blueprint.objects.create(project=project, created_by=user, **fields)
+    with _unique_name():
+        return Blueprint.objects.create(project=project, created_by=user, **fields)
 
 
 @transaction.atomic
@@ -40,13 +60,12 @@ def blueprint_update(*, blueprint: Blueprint, **fields) -> Blueprint:
     if (project, name) != (blueprint.project, blueprint.name) and _name_taken(
         project, name, exclude_pk=blueprint.pk
     ):
-        raise Conflict(
-            "The project has a blueprint with this name.", fields={"name": ["Already used."]}
-        )
+        raise _name_conflict()
     for key, value in fields.items():
         setattr(blueprint, key, value)
     # Only the fields sent: concurrent updates of different fields do not undo each other.
-    blueprint.save(update_fields=[*fields, "updated_at"])
+    with _unique_name():
+        blueprint.save(update_fields=[*fields, "updated_at"])
     return blueprint
 
 

@@ -126,3 +126,35 @@ def test_delete_is_soft(api, make_user):
     assert client.delete(f"/api/v1/blueprints/{blueprint_id}/").status_code == 204
     assert client.get(f"/api/v1/blueprints/{blueprint_id}/").status_code == 404
     assert Blueprint.objects.get(pk=blueprint_id).deleted_at is not None
+
+
+def test_a_deleted_blueprints_name_can_be_used_again(api, architect, blueprint_url):
+    client = api(architect)
+    project = client.get(blueprint_url).json()["project"]
+    body = {"project": project, "name": "shop"}
+    assert client.post("/api/v1/blueprints/", body, format="json").status_code == 409
+    assert client.delete(blueprint_url).status_code == 204
+    again = client.post("/api/v1/blueprints/", body, format="json")
+    assert again.status_code == 201
+    assert again.json()["id"] != blueprint_url.rstrip("/").rsplit("/", 1)[1]
+
+
+def test_a_name_taken_by_a_concurrent_write_is_a_409_not_a_500(
+    api, architect, blueprint_url, monkeypatch
+):
+    """The check before the insert can race with another writer: the UNIQUE index decides."""
+    from apps.blueprints import services
+
+    client = api(architect)
+    project = client.get(blueprint_url).json()["project"]
+    monkeypatch.setattr(services, "_name_taken", lambda *args, **kwargs: False)
+    response = client.post(
+        "/api/v1/blueprints/", {"project": project, "name": "shop"}, format="json"
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["fields"] == {"name": ["Already used."]}
+    other = client.post("/api/v1/blueprints/", {"project": project, "name": "b"}, format="json")
+    renamed = client.patch(
+        f"/api/v1/blueprints/{other.json()['id']}/", {"name": "shop"}, format="json"
+    )
+    assert renamed.status_code == 409
