@@ -29,5 +29,7 @@ urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),
     path("auth/token/refresh/", TokenRefresh.as_view(), name="token-refresh"),
     path("", include(nested.urls)),
+    path("", include("apps.guardrails.api.urls")),
+    path("", include("apps.costing.api.urls")),
     path("", include(router.urls)),
 ]
