@@ -154,3 +154,12 @@ def scope_for(user, resource: str, action: str) -> int | None:
     ranks = [grants.get((resource, action), -1), grants.get((resource, "manage"), -1)]
     best = max(ranks)
     return best if best >= 0 else None
+
+
+def scope_for_any(user, resources: str | tuple[str, ...], action: str) -> int | None:
+    """The widest scope over several resources (a view that more than one grant opens)."""
+    if isinstance(resources, str):
+        return scope_for(user, resources, action)
+    ranks = [scope_for(user, resource, action) for resource in resources]
+    held = [rank for rank in ranks if rank is not None]
+    return max(held) if held else None

@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.db import models
 
-from apps.core.admin import DharmaModelAdmin
+from apps.core.admin import AppendOnlyAdmin, DharmaModelAdmin
 from apps.guardrails.models import (
     ArchitecturePattern,
     ComplianceAssessment,
     ComplianceFramework,
     GovernancePolicy,
+    GuardrailEvaluation,
     PatternApproval,
     PolicyViolation,
 )
@@ -15,6 +16,7 @@ from apps.guardrails.models import (
 @admin.register(GovernancePolicy)
 class GovernancePolicyAdmin(DharmaModelAdmin):
     list_display = (
+        "code",
         "name",
         "policy_type",
         "severity",
@@ -25,7 +27,7 @@ class GovernancePolicyAdmin(DharmaModelAdmin):
     )
     list_filter = ("enforcement_level", "severity", "status", "policy_type")
     list_select_related = ("tenant",)
-    search_fields = ("name", "description", "category")
+    search_fields = ("code", "name", "description", "category")
     date_hierarchy = "created_at"
 
 
@@ -92,3 +94,26 @@ class ComplianceAssessmentAdmin(DharmaModelAdmin):
     list_select_related = ("framework", "assessed_by")
     search_fields = ("framework__name", "scope")
     date_hierarchy = "assessment_date"
+
+
+@admin.register(GuardrailEvaluation)
+class GuardrailEvaluationAdmin(AppendOnlyAdmin):
+    """Evaluations are made through the API (or the service); here they are reviewed."""
+
+    list_display = (
+        "blueprint",
+        "blueprint_version",
+        "score",
+        "passed",
+        "blocked",
+        "policies_evaluated",
+        "duration_ms",
+        "created_at",
+    )
+    list_filter = ("passed", "blocked", "environment")
+    list_select_related = ("blueprint", "blueprint_version")
+    search_fields = ("blueprint__name",)
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False

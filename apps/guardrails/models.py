@@ -5,10 +5,18 @@ are the findings, with the exemption (waiver) columns: who approved it, why, unt
 """
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
-from apps.core.fields import tenant_fk, user_fk
-from apps.core.models import NOT_DELETED, SoftDeleteModel, TimestampedModel, choices_check
+from apps.core.fields import project_fk, tenant_fk, user_fk
+from apps.core.models import (
+    NOT_DELETED,
+    CreatedModel,
+    SoftDeleteModel,
+    TimestampedModel,
+    choices_check,
+    range_check,
+)
 from apps.guardrails.choices import (
     AssessmentStatus,
     AuditFrequency,
@@ -35,6 +43,9 @@ class GovernancePolicy(TimestampedModel, SoftDeleteModel):
     """
 
     tenant = tenant_fk(null=True)
+    # Dharma's addition: the rule's stable id (sec-001, aws-s3-encryption …), unique per tenant
+    # among live policies and among built-ins; findings, SARIF and JUnit name rules by it.
+    code = models.CharField(max_length=100)
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
     policy_type = models.CharField(max_length=50, choices=PolicyType.choices)
@@ -45,7 +56,9 @@ class GovernancePolicy(TimestampedModel, SoftDeleteModel):
     severity = models.CharField(max_length=20, choices=PolicySeverity.choices)
     enforcement_level = models.CharField(max_length=20, choices=EnforcementLevel.choices)
     policy_rules = models.JSONField()
-    created_by = user_fk()
+    # NULL only for built-ins, which a migration installs (the original's NOT NULL had no user
+    # to name); the CHECK below keeps tenants' policies attributed.
+    created_by = user_fk(null=True)
     approved_by = user_fk(null=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     version = models.CharField(max_length=20, default="1.0")
@@ -69,6 +82,20 @@ class GovernancePolicy(TimestampedModel, SoftDeleteModel):
             choices_check(
                 "enforcement_level", EnforcementLevel, "governance_policies_enforcement_level_check"
             ),
+            models.CheckConstraint(
+                condition=Q(tenant__isnull=True) | Q(created_by__isnull=False),
+                name="governance_policies_created_by_check",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "code"],
+                condition=NOT_DELETED,
+                name="governance_policies_tenant_code_key",
+            ),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(tenant__isnull=True),
+                name="governance_policies_builtin_code_key",
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant"], name="gov_policies_tenant_idx", condition=NOT_DELETED),
@@ -81,6 +108,31 @@ class GovernancePolicy(TimestampedModel, SoftDeleteModel):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        """The rule JSON must compile (the admin validates through this)."""
+        from django.core.exceptions import ValidationError
+
+        from apps.guardrails.engine import RuleSpecError, compile_rule
+        from apps.guardrails.selectors import rule_severity
+
+        try:
+            compile_rule(
+                self.policy_rules,
+                id=self.code,
+                title=self.name,
+                severity=rule_severity(self),
+                category=self.category,
+                enforcement=self.enforcement_level,
+            )
+        except RuleSpecError as exc:
+            raise ValidationError(
+                {
+                    "policy_rules": [
+                        f"{key}: {'; '.join(errors)}" for key, errors in exc.fields.items()
+                    ]
+                }
+            ) from exc
+
 
 class PolicyViolation(TimestampedModel):
     """A finding: a resource broke a policy. Exemption columns record a waiver and its expiry."""
@@ -89,6 +141,9 @@ class PolicyViolation(TimestampedModel):
     policy = models.ForeignKey(
         GovernancePolicy, on_delete=models.PROTECT, related_name="violations", db_index=False
     )
+    # Dharma's addition: the project of the blueprint found in violation, so project-scoped
+    # grants (TA: guardrail override) reach the findings of their projects.
+    project = project_fk(null=True, related_name="+")
     resource_type = models.CharField(max_length=50, choices=ViolationResourceType.choices)
     resource_id = models.UUIDField()
     resource_name = models.CharField(max_length=255, blank=True)
@@ -292,3 +347,44 @@ __all__ = [
     "PatternApproval",
     "PolicyViolation",
 ]
+
+
+class GuardrailEvaluation(CreatedModel):
+    """Dharma's addition: one evaluation of a blueprint version against the policies in force,
+    with its outcome and findings as they were (the history, trend, SARIF and JUnit reports)."""
+
+    tenant = tenant_fk()
+    project = project_fk(related_name="+")
+    blueprint = models.ForeignKey(
+        "blueprints.Blueprint", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    blueprint_version = models.ForeignKey(
+        "blueprints.BlueprintVersion", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    environment = models.CharField(max_length=20, blank=True)
+    passed = models.BooleanField()
+    blocked = models.BooleanField()
+    score = models.IntegerField()
+    policies_evaluated = models.IntegerField()
+    summary = models.JSONField()
+    # Each finding names its rule; `rules` holds each rule's title, Checkov id, enforcement and
+    # remediation once, as they were at the evaluation.
+    findings = models.JSONField()
+    rules = models.JSONField(default=dict)
+    skipped = models.JSONField(default=list)
+    monthly_cost = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    duration_ms = models.IntegerField()
+    created_by = user_fk()
+
+    class Meta:
+        db_table = "guardrail_evaluations"
+        ordering = ["-created_at"]
+        constraints = [range_check("score", 0, 100, "guardrail_evaluations_score_check")]
+        indexes = [
+            models.Index(fields=["blueprint", "-created_at"], name="guardrail_evals_blueprint_idx"),
+            models.Index(fields=["tenant"], name="guardrail_evals_tenant_idx"),
+            models.Index(fields=["project"], name="guardrail_evals_project_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blueprint_version_id}: {self.score}"

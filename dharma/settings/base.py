@@ -228,6 +228,8 @@ SPECTACULAR_SETTINGS = {
         "ProjectStatusEnum": "apps.accounts.choices.ProjectStatus",
         "VersionStatusEnum": "apps.blueprints.choices.VersionStatus",
         "ProviderEnum": "apps.blueprints.choices.Provider",
+        "FindingSeverityEnum": "apps.guardrails.choices.FindingSeverity",
+        "EnforcementLevelEnum": "apps.guardrails.choices.EnforcementLevel",
     },
 }
 

@@ -40,7 +40,12 @@ REDUNDANT_ORIGINAL_INDEXES = {
 }
 # Indexes Dharma adds: the unique index on system role codes (NULL tenant), which the original's
 # UNIQUE(tenant_id, code) could not enforce.
-ADDED_INDEXES = {"roles_system_code_key"}
+ADDED_INDEXES = {
+    "roles_system_code_key",
+    # Policy codes (rule ids), unique per tenant among live policies and among built-ins.
+    "governance_policies_tenant_code_key",
+    "governance_policies_builtin_code_key",
+}
 ORIGINAL_INDEX_COUNT = 196
 
 

@@ -36,7 +36,7 @@ class RolePermission(permissions.BasePermission):
         scope = (
             rbac.TENANT
             if action is None
-            else rbac.scope_for(request.user, view.permission_resource, action)
+            else rbac.scope_for_any(request.user, view.rbac_resources(), action)
         )
         request.rbac_scope = scope
         return scope
@@ -70,14 +70,21 @@ class TenantScopedViewSet(viewsets.ModelViewSet):
     permission_classes = [permissions.IsAuthenticated, RolePermission]
     # Only UUIDs route to an object; anything else is a 404 from the URL resolver.
     lookup_value_regex = UUID_PATTERN
-    permission_resource: str = ""
+    # The resource of the role matrix this view checks; a tuple when any of several grants opens
+    # it (the widest scope wins).
+    permission_resource: str | tuple[str, ...] = ""
     owner_field: str | None = "created_by"
     # The row's project, for project-scoped grants (None: rows not in a project, which a
     # project-scoped grant covers as a tenant-scoped one would).
     project_field: str | None = None
     # Actions any member of the tenant may perform, whatever their roles.
     open_actions: frozenset[str] = frozenset()
+    # Actions that list rows: narrowed to the caller's reach (object actions check each row).
+    listing_actions: frozenset[str] = frozenset({"list"})
     extra_actions: dict[str, str] = {}
+
+    def rbac_resources(self) -> str | tuple[str, ...]:
+        return self.permission_resource
 
     def rbac_action(self) -> str | None:
         if self.action in self.open_actions:
@@ -102,7 +109,7 @@ class TenantScopedViewSet(viewsets.ModelViewSet):
         queryset = super().get_queryset().for_tenant(self.tenant_id)
         if hasattr(queryset.model, "deleted_at"):
             queryset = queryset.filter(deleted_at__isnull=True)
-        if self.action != "list":
+        if self.action not in self.listing_actions:
             return queryset
         # A listing shows the rows the caller's widest grant reaches: their projects' rows
         # (project scope), and their own rows (own scope, and always with project scope too).

@@ -1,0 +1,250 @@
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from apps.accounts.api.viewsets import TenantScopedViewSet
+from apps.blueprints.models import BlueprintVersion
+from apps.guardrails import services
+from apps.guardrails.api.renderers import JUnitRenderer, SarifRenderer
+from apps.guardrails.api.serializers import (
+    EvaluationCreateSerializer,
+    EvaluationListSerializer,
+    EvaluationSerializer,
+    FindingRowSerializer,
+    PolicySerializer,
+    WaiverSerializer,
+    WaiverUpdateSerializer,
+)
+from apps.guardrails.models import GovernancePolicy, GuardrailEvaluation, PolicyViolation
+
+READERS = ("guardrail", "policy", "governance")
+
+
+class PolicyViewSet(TenantScopedViewSet):
+    """Guardrail policies in force: the built-in pack (read-only) and the tenant's own, whose
+    rules (JSON) are validated on save. EA (policy), TA (guardrail) and Admin manage."""
+
+    queryset = GovernancePolicy.objects.all()
+    serializer_class = PolicySerializer
+    permission_resource = ("policy", "guardrail")
+    owner_field = None
+    filterset_fields = ["status", "category", "policy_type", "enforcement_level"]
+    search_fields = ["code", "name", "description"]
+    ordering_fields = ["code", "name", "created_at"]
+    ordering = ["code"]
+
+    def rbac_resources(self):
+        return READERS if self.action in {"list", "retrieve"} else self.permission_resource
+
+    def get_queryset(self):
+        return GovernancePolicy.objects.filter(
+            Q(tenant__isnull=True) | Q(tenant_id=self.tenant_id), deleted_at__isnull=True
+        )
+
+    def check_object_permissions(self, request, obj):
+        super().check_object_permissions(request, obj)
+        if obj.tenant_id is None and self.action not in {"retrieve"}:
+            self.permission_denied(
+                request, message="Built-in policies are read-only; add a policy of your own."
+            )
+
+    def perform_create(self, serializer):
+        serializer.instance = services.policy_create(
+            user=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.policy_update(
+            policy=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.policy_delete(policy=instance)
+
+
+class EvaluationViewSet(TenantScopedViewSet):
+    """Evaluations of blueprint versions against the policies in force, newest first.
+    `?format=sarif` (SARIF 2.1.0) and `?format=junit` render one evaluation for CI."""
+
+    queryset = GuardrailEvaluation.objects.select_related("blueprint_version")
+    permission_resource = ("guardrail", "policy")
+    owner_field = "created_by"
+    project_field = "project"
+    http_method_names = ["get", "post", "head", "options"]
+    listing_actions = frozenset({"list", "trend"})
+    filterset_fields = ["blueprint", "blueprint_version", "passed", "blocked"]
+    ordering = ["-created_at"]
+
+    def rbac_resources(self):
+        return READERS if self.action != "create" else self.permission_resource
+
+    def get_renderers(self):
+        renderers = [renderer() for renderer in api_settings.DEFAULT_RENDERER_CLASSES]
+        if self.action in {"create", "retrieve"}:
+            renderers += [SarifRenderer(), JUnitRenderer()]
+        return renderers
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return EvaluationCreateSerializer
+        return EvaluationListSerializer if self.action == "list" else EvaluationSerializer
+
+    @extend_schema(
+        request=EvaluationCreateSerializer,
+        responses={201: EvaluationSerializer},
+        parameters=[
+            OpenApiParameter("format", str, enum=["json", "sarif", "junit"], required=False)
+        ],
+    )
+    def create(self, request, *args, **kwargs):
+        data = EvaluationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        versions = BlueprintVersion.objects.select_related("blueprint__project").filter(
+            blueprint__project__tenant_id=self.tenant_id, blueprint__deleted_at__isnull=True
+        )
+        version = get_object_or_404(versions, pk=data.validated_data["blueprint_version"])
+        self.check_project(version.blueprint.project)
+        evaluation = services.evaluation_create(
+            user=request.user,
+            version=version,
+            environment=data.validated_data["environment"],
+        )
+        return Response(EvaluationSerializer(evaluation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=["json", "sarif", "junit"], required=False)
+        ]
+    )
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("blueprint", str, required=True)],
+        responses=inline_serializer(
+            "ComplianceTrend",
+            {
+                "blueprint": serializers.UUIDField(),
+                "status": serializers.ChoiceField(
+                    choices=["compliant", "non-compliant", "not-evaluated"]
+                ),
+                "score": serializers.IntegerField(allow_null=True),
+                "trend": serializers.ChoiceField(
+                    choices=["improving", "degrading", "stable"], allow_null=True
+                ),
+                "last_evaluated": serializers.DateTimeField(allow_null=True),
+                "history": EvaluationListSerializer(many=True),
+            },
+        ),
+    )
+    @action(detail=False, methods=["get"])
+    def trend(self, request):
+        """The compliance of one blueprint: its latest score and status, and whether it is
+        improving or degrading (the score moved more than 5 points since the evaluation before)."""
+        blueprint_id = request.query_params.get("blueprint", "")
+        field = serializers.UUIDField()
+        try:
+            blueprint_id = field.to_internal_value(blueprint_id)
+        except serializers.ValidationError:
+            return Response(
+                {
+                    "error": {
+                        "code": "invalid",
+                        "message": "?blueprint= must be a blueprint id.",
+                        "fields": {"blueprint": ["A valid UUID is required."]},
+                    }
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        history = list(self.get_queryset().filter(blueprint_id=blueprint_id)[:10])
+        latest = history[0] if history else None
+        trend = None
+        if len(history) >= 2:
+            delta = history[0].score - history[1].score
+            trend = "improving" if delta > 5 else "degrading" if delta < -5 else "stable"
+        return Response(
+            {
+                "blueprint": str(blueprint_id),
+                "status": (
+                    "not-evaluated"
+                    if latest is None
+                    else "compliant"
+                    if latest.passed
+                    else "non-compliant"
+                ),
+                "score": latest.score if latest else None,
+                "trend": trend,
+                "last_evaluated": latest.created_at if latest else None,
+                "history": EvaluationListSerializer(history, many=True).data,
+            }
+        )
+
+
+class FindingViewSet(TenantScopedViewSet):
+    """Findings as they stand (policy_violations): open, exempted (waived), remediated."""
+
+    queryset = PolicyViolation.objects.select_related("policy")
+    serializer_class = FindingRowSerializer
+    permission_resource = READERS
+    owner_field = None
+    project_field = "project"
+    http_method_names = ["get", "head", "options"]
+    filterset_fields = ["status", "severity", "policy", "resource_id"]
+    search_fields = ["resource_name", "violation_details"]
+    ordering = ["-detected_at"]
+
+
+class WaiverViewSet(TenantScopedViewSet):
+    """Waivers: exemptions of findings of soft-fail policies, each naming who approved it, why
+    and until when. Needs the guardrail `override` action (TA, Admin). Deleting revokes."""
+
+    queryset = PolicyViolation.objects.select_related("policy").filter(exemption_approved=True)
+    serializer_class = FindingRowSerializer
+    permission_resource = "guardrail"
+    owner_field = None
+    project_field = "project"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    filterset_fields = ["status", "policy", "resource_id"]
+    ordering = ["-updated_at"]
+
+    def rbac_action(self):
+        return "read" if self.action in {"list", "retrieve"} else "override"
+
+    def rbac_resources(self):
+        return READERS if self.action in {"list", "retrieve"} else "guardrail"
+
+    @extend_schema(request=WaiverSerializer, responses={201: FindingRowSerializer})
+    def create(self, request, *args, **kwargs):
+        data = WaiverSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        findings = PolicyViolation.objects.for_tenant(self.tenant_id)
+        finding = get_object_or_404(findings, pk=data.validated_data["finding"])
+        if finding.project_id is not None:
+            self.check_project(finding.project)
+        waived = services.waiver_grant(
+            finding=finding,
+            user=request.user,
+            reason=data.validated_data["reason"],
+            expires_at=data.validated_data["expires_at"],
+        )
+        return Response(FindingRowSerializer(waived).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=WaiverUpdateSerializer, responses=FindingRowSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        finding = self.get_object()
+        data = WaiverUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        waived = services.waiver_grant(
+            finding=finding,
+            user=request.user,
+            reason=data.validated_data.get("reason", finding.exemption_reason),
+            expires_at=data.validated_data.get("expires_at", finding.exemption_expires_at),
+        )
+        return Response(FindingRowSerializer(waived).data)
+
+    def perform_destroy(self, instance):
+        services.waiver_revoke(finding=instance)
