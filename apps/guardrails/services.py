@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from apps.accounts.models import User
 from apps.blueprints.models import Blueprint, BlueprintVersion
@@ -54,11 +56,12 @@ def waiver_active(row: PolicyViolation, now: datetime) -> bool:
 
 
 def _monthly_cost(components: list[dict], rules: list[Rule]) -> Decimal | None:
+    """The cost ceiling's input, from the estimator named by `DHARMA_COST_ESTIMATOR` (the cost
+    calculator; guardrails and costing are sibling apps, so the link is configuration)."""
     if not any(rule.kind == "cost_ceiling" for rule in rules):
         return None
-    from apps.costing.services import estimate_components  # costing depends on blueprints only
-
-    return estimate_components(components).monthly_total
+    estimate = import_string(settings.DHARMA_COST_ESTIMATOR)(components)
+    return estimate.monthly_total
 
 
 @dataclass

@@ -275,5 +275,8 @@ SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 DHARMA_HEALTH_STATS_TTL = float(os.environ.get("DHARMA_HEALTH_STATS_TTL", "5"))
 # Largest blueprint graph the API accepts (components per version); larger ones answer 400.
 DHARMA_MAX_COMPONENTS = int(os.environ.get("DHARMA_MAX_COMPONENTS", "5000"))
+# What prices a version's components for the guardrails' cost ceiling: a callable taking the
+# components and returning an object with `monthly_total` (Decimal).
+DHARMA_COST_ESTIMATOR = "apps.costing.services.estimate_components"
 # Seconds an API response stays cached (keys change on every write anyway).
 DHARMA_API_CACHE_SECONDS = int(os.environ.get("DHARMA_API_CACHE_SECONDS", "300"))
