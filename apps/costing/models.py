@@ -1,5 +1,6 @@
 """Budgets and cost optimisation: budget_allocations, budget_spending, budget_alerts (original
-V004) and cost_optimization_recommendations (V007). `project_id` is a real foreign key here."""
+V004) and cost_optimization_recommendations (V007). `project_id` is a real foreign key here.
+Dharma adds price_catalog (public list prices) and cost_estimates (priced blueprint versions)."""
 
 from django.db import models
 from django.db.models import Q
@@ -17,6 +18,9 @@ from apps.core.models import (
 from apps.costing.choices import (
     AllocationStatus,
     BudgetCategory,
+    PriceProvider,
+    PriceUnit,
+    PricingModel,
     RecommendationStatus,
     RecommendationType,
 )
@@ -169,3 +173,121 @@ class CostOptimizationRecommendation(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.recommendation_type}: save {self.potential_savings}"
+
+
+class PriceCatalog(TimestampedModel):
+    """Dharma's addition: one price (price_catalog).
+
+    `tenant` NULL: a public list price, used for every tenant (the shipped snapshot). A tenant's
+    own row is a price only that tenant sees (a negotiated rate), preferred for that tenant over
+    the public row of the same provider, region, product, SKU and pricing model.
+
+    `resource_type` is a catalog product (`ec2`, `rds-postgresql`, `s3`, `vm`, `cloud-sql` …),
+    not a component type: apps/costing/products.py maps a component to its product. The
+    calculator uses, per (provider, region, resource_type, sku, pricing_model), the row with
+    the latest `effective_date` that is not in the future, so a new price is loaded as a new
+    row and the history stays.
+    """
+
+    tenant = tenant_fk(null=True)
+    provider = models.CharField(max_length=20, choices=PriceProvider.choices)
+    region = models.CharField(max_length=50)
+    resource_type = models.CharField(max_length=50)
+    sku = models.CharField(max_length=100)
+    pricing_model = models.CharField(
+        max_length=20, choices=PricingModel.choices, default=PricingModel.ON_DEMAND
+    )
+    unit = models.CharField(max_length=20, choices=PriceUnit.choices)
+    price = models.DecimalField(max_digits=18, decimal_places=10)
+    currency = models.CharField(max_length=3, default="USD")
+    effective_date = models.DateField()
+    source = models.URLField(max_length=500)
+
+    class Meta:
+        db_table = "price_catalog"
+        ordering = ["provider", "region", "resource_type", "sku", "pricing_model"]
+        verbose_name = "price"
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "provider",
+                    "region",
+                    "resource_type",
+                    "sku",
+                    "pricing_model",
+                    "effective_date",
+                ],
+                condition=Q(tenant__isnull=True),
+                name="price_catalog_key",
+            ),
+            models.UniqueConstraint(
+                fields=[
+                    "tenant",
+                    "provider",
+                    "region",
+                    "resource_type",
+                    "sku",
+                    "pricing_model",
+                    "effective_date",
+                ],
+                condition=Q(tenant__isnull=False),
+                name="price_catalog_tenant_key",
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="price_catalog_price_check"),
+            choices_check("provider", PriceProvider, "price_catalog_provider_check"),
+            choices_check("pricing_model", PricingModel, "price_catalog_pricing_model_check"),
+            choices_check("unit", PriceUnit, "price_catalog_unit_check"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["provider", "region", "resource_type"], name="price_catalog_product_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.provider}/{self.region} {self.resource_type} {self.sku} "
+            f"{self.pricing_model}: {self.price} {self.currency}/{self.unit}"
+        )
+
+
+class CostEstimate(CreatedModel):
+    """Dharma's addition: a priced blueprint version (cost_estimates), kept as computed.
+
+    `lines` and `unpriced` are the calculator's output; each line names the price row it used
+    (id, provider, region, sku, effective date), so an estimate can be explained after prices
+    change. Totals are stored as columns for filtering and budget checks.
+    """
+
+    tenant = tenant_fk()
+    project = project_fk(related_name="cost_estimates")
+    blueprint_version = models.ForeignKey(
+        "blueprints.BlueprintVersion",
+        on_delete=models.CASCADE,
+        related_name="cost_estimates",
+        db_index=False,
+    )
+    options = models.JSONField(default=dict, blank=True)
+    lines = models.JSONField(default=list, blank=True)
+    unpriced = models.JSONField(default=list, blank=True)
+    hourly_total = models.DecimalField(max_digits=16, decimal_places=4)
+    daily_total = models.DecimalField(max_digits=14, decimal_places=2)
+    monthly_total = models.DecimalField(max_digits=14, decimal_places=2)
+    yearly_total = models.DecimalField(max_digits=14, decimal_places=2)
+    breakdown = models.JSONField(default=dict, blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+    created_by = user_fk()
+
+    class Meta:
+        db_table = "cost_estimates"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["tenant"], name="cost_estimates_tenant_idx"),
+            models.Index(fields=["project"], name="cost_estimates_project_idx"),
+            models.Index(
+                fields=["blueprint_version", "-created_at"], name="cost_estimates_version_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blueprint_version_id}: {self.monthly_total} {self.currency}/month"

@@ -230,6 +230,7 @@ SPECTACULAR_SETTINGS = {
         "ProviderEnum": "apps.blueprints.choices.Provider",
         "FindingSeverityEnum": "apps.guardrails.choices.FindingSeverity",
         "EnforcementLevelEnum": "apps.guardrails.choices.EnforcementLevel",
+        "RecommendationStatusEnum": "apps.costing.choices.RecommendationStatus",
     },
 }
 

@@ -2,6 +2,17 @@
 
 from rest_framework.routers import SimpleRouter
 
+from apps.costing.api.views import (
+    BudgetAlertViewSet,
+    BudgetAllocationViewSet,
+    CostEstimateViewSet,
+    CostRecommendationViewSet,
+)
+
 router = SimpleRouter()
+router.register("cost-estimates", CostEstimateViewSet, basename="cost-estimate")
+router.register("budgets", BudgetAllocationViewSet, basename="budget")
+router.register("budget-alerts", BudgetAlertViewSet, basename="budget-alert")
+router.register("cost-recommendations", CostRecommendationViewSet, basename="cost-recommendation")
 
 urlpatterns = router.urls
