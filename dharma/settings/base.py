@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "apps.costing",
     "apps.deployments",
     "apps.operations",
+    "apps.loadtests",
 ]
 
 MIDDLEWARE = [
@@ -281,3 +282,7 @@ DHARMA_MAX_COMPONENTS = int(os.environ.get("DHARMA_MAX_COMPONENTS", "5000"))
 DHARMA_COST_ESTIMATOR = "apps.costing.services.estimate_components"
 # Seconds an API response stays cached (keys change on every write anyway).
 DHARMA_API_CACHE_SECONDS = int(os.environ.get("DHARMA_API_CACHE_SECONDS", "300"))
+# Hosts `runloadtest` may send load to; anything else is refused before a single request.
+DHARMA_LOADTEST_ALLOWED_HOSTS = env_list(
+    "DHARMA_LOADTEST_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "::1"]
+)

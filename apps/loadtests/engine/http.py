@@ -1,0 +1,319 @@
+"""An HTTP/1.1 client for load generation: one keep-alive connection per VU, timed like k6.
+
+Built on asyncio Protocols (not streams) and httptools' parser, under uvloop, because the
+generator must not be the bottleneck: a stream reader, an extra task or a header dictionary per
+request each cost a measurable share of one core at tens of thousands of requests per second.
+Headers are not decoded at all: the parser tracks Content-Length, chunked bodies and keep-alive,
+and the body is kept only when a check needs it.
+
+Phases follow k6's tracer (lib/netext/httpext/tracer.go):
+
+    blocked     from asking for a connection until having one (a new one: DNS + connect)
+    connecting  TCP connect of a new connection, 0 on a reused one
+    sending     from having the connection until the request is written
+    waiting     from written to the first byte of the response (time to first byte)
+    receiving   from the first byte to the last
+    duration    sending + waiting + receiving
+
+A transport error (refused, reset, timeout, unparsable response) is a request with status 0,
+counted and failed, never an exception out of `request`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from time import perf_counter
+
+import httptools
+
+from apps.loadtests.engine.config import Target
+from apps.loadtests.engine.metrics import MetricsCollector, RequestBucket
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A resolved target: the IP address connections go to (resolved once per run)."""
+
+    host: str
+    port: int
+
+
+async def resolve(target: Target) -> Endpoint:
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
+    if not infos:
+        raise OSError(f"cannot resolve {target.host}")
+    address = infos[0][4]
+    return Endpoint(host=str(address[0]), port=int(address[1]))
+
+
+class PreparedRequest:
+    """A request serialised once: the bytes on the wire, and its tag buckets by status."""
+
+    __slots__ = ("buckets", "head", "keep_body", "method", "name", "payload")
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        path: str,
+        name: str,
+        target: Target,
+        headers: tuple[tuple[str, str], ...] = (),
+        body: bytes = b"",
+        keep_body: bool = False,
+    ) -> None:
+        lines = [
+            f"{method} {target.base_path}{path} HTTP/1.1",
+            f"Host: {target.host_header}",
+            "User-Agent: dharma-loadtest",
+            "Accept: */*",
+        ]
+        lines += [f"{key}: {value}" for key, value in headers]
+        if body or method in {"POST", "PUT", "PATCH"}:
+            lines.append(f"Content-Length: {len(body)}")
+        self.payload = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+        self.method = method
+        self.name = name
+        self.head = method == "HEAD"
+        self.keep_body = keep_body
+        self.buckets: dict[int, RequestBucket] = {}
+
+
+class _Connection(asyncio.Protocol):
+    """One TCP connection and its response parser; at most one request in flight."""
+
+    __slots__ = (
+        "body",
+        "closed",
+        "done",
+        "first_byte",
+        "head",
+        "keep_alive",
+        "keep_body",
+        "parser",
+        "received",
+        "transport",
+        "waiter",
+    )
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.waiter: asyncio.Future[None] | None = None
+        self.closed = False
+        self.first_byte = 0.0
+        self.done = 0.0
+        self.received = 0
+        self.keep_body = False
+        self.keep_alive = True
+        self.head = False
+        self.body: list[bytes] = []
+
+    # --- asyncio.Protocol -----------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        if not self.first_byte:
+            self.first_byte = perf_counter()
+        self.received += len(data)
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._fail(ConnectionError("protocol upgrade is not supported"))
+        except httptools.HttpParserError as exc:
+            self._fail(ConnectionError(f"malformed response: {exc}"))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(exc or ConnectionResetError("connection closed by the server"))
+
+    # --- httptools callbacks --------------------------------------------------------------------
+
+    def on_headers_complete(self) -> None:
+        if self.head:  # a HEAD response has headers only, whatever Content-Length says
+            self.on_message_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if self.keep_body:
+            self.body.append(body)
+
+    def on_message_complete(self) -> None:
+        self.done = perf_counter()
+        # Read now: the parser forgets the message's Connection header once the next begins.
+        self.keep_alive = self.parser.should_keep_alive()
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # --- own ------------------------------------------------------------------------------------
+
+    def _fail(self, exc: Exception) -> None:
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(exc)
+        self.close()
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.abort()
+
+    def timed_out(self) -> None:
+        self._fail(TimeoutError("request timed out"))
+
+
+@dataclass(slots=True)
+class Response:
+    status: int
+    body: bytes | None
+    error: str | None
+
+
+def describe_error(exc: BaseException) -> str:
+    """A short, stable reason for the error counts (k6 has error codes for the same purpose)."""
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, ConnectionResetError):
+        return "connection reset"
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    if isinstance(exc, socket.gaierror):
+        return "dns lookup failed"
+    return str(exc) or type(exc).__name__
+
+
+class HttpClient:
+    """A VU's HTTP client: one keep-alive connection, reopened when the server closes it."""
+
+    __slots__ = ("_connection", "_factory", "collector", "endpoint", "loop", "timeout")
+
+    def __init__(self, endpoint: Endpoint, collector: MetricsCollector, *, timeout: float) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.endpoint = endpoint
+        self.collector = collector
+        self.timeout = timeout
+        self._connection: _Connection | None = None
+        self._factory: Callable[[], _Connection] = _Connection
+
+    async def _connect(self) -> _Connection:
+        """A new connection to the resolved address (an IP literal, so uvloop connects without
+        a resolver round trip; uvloop also sets TCP_NODELAY on its TCP transports)."""
+        async with asyncio.timeout(self.timeout):
+            _, connection = await self.loop.create_connection(
+                self._factory, self.endpoint.host, self.endpoint.port
+            )
+        return connection
+
+    async def request(self, request: PreparedRequest) -> Response:
+        """Send one request and record it; a transport error gives status 0."""
+        get_conn = perf_counter()
+        connecting = 0.0
+        connection = self._connection
+        reused = connection is not None and not connection.closed
+        try:
+            if not reused:
+                connection = self._connection = await self._connect()
+                connecting = perf_counter() - get_conn
+            assert connection is not None
+            got_conn = perf_counter()
+            status, wrote = await self._exchange(connection, request)
+            if status < 0 and reused:
+                # The server closed the idle connection as we reused it (before any byte came
+                # back): the request never reached it, so retry once on a new connection, as
+                # Go's transport (and so k6) does.
+                get_conn = perf_counter()
+                connection = self._connection = await self._connect()
+                got_conn = perf_counter()
+                connecting = got_conn - get_conn
+                status, wrote = await self._exchange(connection, request)
+                if status < 0:
+                    raise ConnectionResetError("connection closed by the server")
+        except asyncio.CancelledError:
+            if self._connection is not None:
+                self._connection.close()  # mid-exchange: the connection's state is unknown
+                self._connection = None
+            raise
+        except (OSError, ConnectionError, TimeoutError) as exc:
+            if self._connection is not None and self._connection.closed:
+                self._connection = None
+            self._record(request, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0)
+            self.collector.record_error(describe_error(exc))
+            return Response(status=0, body=None, error=describe_error(exc))
+        first_byte = connection.first_byte
+        done = connection.done
+        self._record(
+            request,
+            status,
+            got_conn - get_conn,
+            connecting,
+            wrote - got_conn,
+            first_byte - wrote if first_byte > wrote else 0.0,
+            done - first_byte,
+            len(request.payload),
+            connection.received,
+        )
+        body = b"".join(connection.body) if request.keep_body else None
+        if not connection.keep_alive:
+            connection.close()
+            self._connection = None
+        return Response(status=status, body=body, error=None)
+
+    async def _exchange(
+        self, connection: _Connection, request: PreparedRequest
+    ) -> tuple[int, float]:
+        """Write the request and wait for the whole response; status -1 when the connection was
+        found closed before a byte of the response arrived."""
+        connection.first_byte = 0.0
+        connection.received = 0
+        connection.keep_body = request.keep_body
+        connection.head = request.head
+        if request.keep_body:
+            connection.body = []
+        waiter = connection.waiter = self.loop.create_future()
+        timer = self.loop.call_later(self.timeout, connection.timed_out)
+        try:
+            connection.transport.write(request.payload)  # type: ignore[union-attr]
+            wrote = perf_counter()
+            await waiter
+        except ConnectionResetError:
+            if connection.received == 0 and not connection.first_byte:
+                return -1, 0.0
+            raise
+        finally:
+            timer.cancel()
+            connection.waiter = None
+        return connection.parser.get_status_code(), wrote
+
+    def _record(
+        self,
+        request: PreparedRequest,
+        status: int,
+        blocked: float,
+        connecting: float,
+        sending: float,
+        waiting: float,
+        receiving: float,
+        sent: int,
+        received: int,
+    ) -> None:
+        bucket = request.buckets.get(status)
+        if bucket is None:
+            bucket = request.buckets[status] = self.collector.bucket(
+                request.method, request.name, status
+            )
+        self.collector.record_request(
+            bucket, blocked, connecting, sending, waiting, receiving, sent, received
+        )
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None

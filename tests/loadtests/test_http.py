@@ -1,0 +1,121 @@
+"""The HTTP client's phase timings and failures, against a local server with known delays.
+
+Timing assertions have lower bounds from the server's sleeps and generous upper bounds, so a
+loaded machine cannot make them flaky.
+"""
+
+import pytest
+
+from apps.loadtests.engine.config import ConstantVUs, Login
+from apps.loadtests.engine.scenario import RequestSpec, Scenario, load_scenario
+from tests.loadtests.conftest import ACCESS_TOKEN, OK_BODY
+from tests.loadtests.engine_helpers import run
+
+STATS = ("avg", "min", "max", "count")
+SLACK_S = 0.5  # upper-bound allowance for a busy machine
+
+
+def test_waiting_is_the_time_to_first_byte(slow_server):
+    result = run(slow_server.url, paths=["/slow"], executor=ConstantVUs(1, 0.25, 2.0))
+    store = result.store
+    waiting = store.values("http_req_waiting", trend_stats=STATS)[0]
+    duration = store.values("http_req_duration", trend_stats=STATS)[0]
+    assert waiting["count"] >= 2
+    assert waiting["min"] >= 150 * 0.97  # the server sleeps 150 ms before answering
+    assert waiting["max"] <= (0.15 + SLACK_S) * 1000
+    assert duration["min"] >= waiting["min"]
+    sending = store.values("http_req_sending", trend_stats=STATS)[0]
+    receiving = store.values("http_req_receiving", trend_stats=STATS)[0]
+    assert duration["avg"] == pytest.approx(
+        sending["avg"] + waiting["avg"] + receiving["avg"], rel=1e-9
+    )
+    # one connection, opened by the first request: it alone was blocked while connecting
+    connecting = store.values("http_req_connecting", trend_stats=("max", "min", "count"))[0]
+    blocked = store.values("http_req_blocked", trend_stats=("max",))[0]
+    assert connecting["max"] > 0 and connecting["min"] == 0
+    assert blocked["max"] >= connecting["max"]
+    assert slow_server.connections == 1
+    assert store.values("http_req_failed")[0]["rate"] == 0
+
+
+def test_receiving_spans_first_to_last_byte(slow_server):
+    result = run(slow_server.url, paths=["/split"], executor=ConstantVUs(1, 0.05, 2.0))
+    receiving = result.store.values("http_req_receiving", trend_stats=STATS)[0]
+    assert receiving["count"] >= 1
+    assert receiving["min"] >= 100 * 0.97  # the body follows the headers after 100 ms
+    assert receiving["max"] <= (0.1 + SLACK_S) * 1000
+
+
+def test_refused_connections_are_failed_requests_not_a_crash(refused_url):
+    result = run(refused_url, thresholds=["http_req_failed:rate<0.01"])
+    store = result.store
+    count = store.values("http_reqs")[0]["count"]
+    assert count > 0
+    assert store.status_counts() == {0: count}
+    assert store.errors == {"connection refused": count}
+    assert store.values("http_req_failed")[0] == {"rate": 1.0, "passes": count, "fails": 0}
+    expected = store.values("http_req_duration", {"expected_response": "true"})[0]
+    assert expected["avg"] == 0  # no request had an expected response
+    assert not result.passed and result.aborted is None
+
+
+def test_keep_alive_reuses_one_connection_per_vu(http_server):
+    result = run(http_server.url, paths=["/"], executor=ConstantVUs(3, 0.2, 1.0))
+    assert http_server.connections == 3
+    assert http_server.requests == result.store.values("http_reqs")[0]["count"] > 3
+    response_size = len(OK_BODY) + 70  # status line and two headers of the fake server
+    received = result.store.values("data_received")[0]["count"]
+    assert received >= http_server.requests * response_size
+
+
+def test_connection_close_opens_a_new_connection(http_server):
+    run(http_server.url, paths=["/close"], executor=ConstantVUs(1, 0.1, 1.0))
+    assert http_server.connections == http_server.requests > 1
+
+
+def test_chunked_bodies_statuses_and_checks(http_server, tmp_path):
+    scenario_file = tmp_path / "s.yaml"
+    scenario_file.write_text(
+        """
+flow: sequence
+requests:
+  - path: /chunked
+    checks: [{body_contains: hello world}, {status: 200}]
+  - path: /json
+    checks: [{json: {path: stats.keys, equals: 3}}]
+  - path: /status/503
+    checks: [{status: 200}]
+"""
+    )
+    result = run(
+        http_server.url,
+        scenario=load_scenario(scenario_file),
+        executor=ConstantVUs(1, 0.1, 1.0),
+        thresholds=["checks:rate<1", "http_req_failed{path:/status/503}:rate==1"],
+    )
+    store = result.store
+    iterations = store.iterations
+    assert iterations >= 1
+    assert store.checks["body contains 'hello world'"] == [iterations, 0]
+    assert store.checks["json stats.keys == 3"] == [iterations, 0]
+    assert store.checks["status is 200"] == [iterations, iterations]
+    assert store.status_counts() == {200: 2 * iterations, 503: iterations}
+    assert result.passed
+
+
+def test_login_sends_the_bearer_token(http_server):
+    scenario = Scenario(requests=(RequestSpec(path="/"),))
+    run(http_server.url, scenario=scenario, login=Login("a@b.c", "pw"))
+    assert http_server.paths[0] == "/api/v1/auth/token/"
+    assert set(http_server.authorizations[1:]) == {f"Bearer {ACCESS_TOKEN}"}
+
+
+def test_timeouts_fail_the_request(slow_server):
+    result = run(
+        slow_server.url,
+        paths=["/slow"],
+        executor=ConstantVUs(1, 0.1, 1.0),
+        request_timeout_s=0.05,
+    )
+    assert result.store.errors["timeout"] >= 1
+    assert result.store.status_counts().keys() == {0}
