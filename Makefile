@@ -56,7 +56,7 @@ serve: migrate
 	$(VENV)/bin/gunicorn -c dharma/gunicorn.conf.py
 
 worker: install
-	$(VENV)/bin/celery -A dharma worker --loglevel INFO
+	$(VENV)/bin/celery -A dharma worker --loglevel INFO -Q celery,loadtests
 
 beat: install
 	$(VENV)/bin/celery -A dharma beat --loglevel INFO

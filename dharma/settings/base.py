@@ -176,6 +176,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Load tests run on their own queue, so a long run never delays other jobs:
+# `celery -A dharma worker -Q loadtests --concurrency 1`.
+CELERY_TASK_ROUTES = {"loadtests.run": {"queue": "loadtests"}}
+CELERY_BEAT_SCHEDULE = {
+    # Runs whose worker died (no heartbeat for a minute) are marked errored.
+    "loadtests-reap": {"task": "loadtests.reap", "schedule": 60.0},
+}
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -9,6 +9,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
+# Every run is stored (load_test_runs).
+pytestmark = pytest.mark.django_db
+
 
 def runloadtest(*args):
     call_command("runloadtest", *args, "--no-progress", stdout=open("/dev/null", "w"))  # noqa: SIM115

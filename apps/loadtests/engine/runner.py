@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import random
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -181,6 +182,7 @@ async def _run(
     collector: MetricsCollector,
     on_second: Callable[[Progress], None] | None,
     seed: int | None,
+    stop: threading.Event | None = None,
 ) -> tuple[float, str | None]:
     try:
         endpoint = await resolve(config.target)
@@ -208,19 +210,39 @@ async def _run(
     execution = ExecutorRun(config.executor, vus, collector)
     execution.started = perf_counter()
     ticker = asyncio.create_task(_ticker(collector, execution, config, on_second))
+    running = asyncio.create_task(execution.run())
+    watcher = asyncio.create_task(_watch(stop, running)) if stop is not None else None
+    aborted = None
     try:
-        await execution.run()
+        await running
+    except asyncio.CancelledError:
+        if stop is None or not stop.is_set():
+            raise
+        aborted = "cancelled"  # what was measured until then is kept
     finally:
-        ticker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await ticker
+        for task in (ticker, watcher):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for vu in vus:
+            if vu.task is not None and not vu.task.done():
+                vu.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await vu.task
             vu.client.close()
     duration = perf_counter() - execution.started
     closed = len(collector.store.series)
     if duration > closed or collector.second_so_far[0]:
         collector.tick(closed, 0, config.executor.max_vus, final=True)
-    return duration, None
+    return duration, aborted
+
+
+async def _watch(stop: threading.Event, running: asyncio.Task[None]) -> None:
+    """Cancel the run when another thread sets `stop` (a run cancelled from the admin)."""
+    while not stop.is_set():
+        await asyncio.sleep(0.2)
+    running.cancel()
 
 
 def run(
@@ -229,8 +251,10 @@ def run(
     on_second: Callable[[Progress], None] | None = None,
     sink: SampleSink | None = None,
     seed: int | None = None,
+    stop: threading.Event | None = None,
 ) -> RunResult:
-    """Run the test and return its result (thresholds evaluated). Blocks the calling thread."""
+    """Run the test and return its result (thresholds evaluated). Blocks the calling thread.
+    Setting `stop` (from another thread) ends the run early: `aborted` is then "cancelled"."""
     collector = (
         _SamplingCollector(config.max_exact_samples, sink)
         if sink is not None
@@ -238,7 +262,7 @@ def run(
     )
     started_at = datetime.now(UTC)
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        duration, aborted = runner.run(_run(config, collector, on_second, seed))
+        duration, aborted = runner.run(_run(config, collector, on_second, seed, stop))
     collector.store.duration_s = duration
     result = RunResult(
         config=config.to_dict(),

@@ -16,28 +16,19 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from apps.loadtests import services, tasks
 from apps.loadtests.engine import runner, summary
 from apps.loadtests.engine.config import (
     DEFAULT_GRACEFUL_RAMP_DOWN_S,
     DEFAULT_GRACEFUL_STOP_S,
     DEFAULT_REQUEST_TIMEOUT_S,
     PROFILES,
-    RunConfig,
-    build_executor,
-    check_target_allowed,
-    parse_duration,
-    parse_login,
-    parse_positive_int,
-    parse_stage,
-    parse_target,
-    profile,
 )
-from apps.loadtests.engine.scenario import load_scenario, scenario_from_paths
-from apps.loadtests.engine.thresholds import parse_thresholds
 from apps.loadtests.exceptions import ConfigError
+from apps.loadtests.models import RunStatus
+from apps.loadtests.options import config_from_options
 
 EXIT_USAGE = 2
 EXIT_ABORTED = 1
@@ -97,24 +88,52 @@ class Command(BaseCommand):
         report.add_argument(
             "--no-progress", action="store_true", help="no live progress line on stderr"
         )
+        jobs = parser.add_argument_group("stored runs")
+        jobs.add_argument("--name", help="a name for the stored run")
+        jobs.add_argument(
+            "--async",
+            dest="run_async",
+            action="store_true",
+            help="queue the run on a Celery worker (queue `loadtests`) and print its id",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            config, trend_stats, csv_path = self._config(options)
+            config, trend_stats, csv_path = config_from_options(options)
         except ConfigError as exc:
             raise CommandError(str(exc), returncode=EXIT_USAGE) from None
+        password = None
+        if options.get("login") and ":" in options["login"]:
+            password = options["login"].split(":", 1)[1]
+        if options["run_async"]:
+            run = services.run_create(options=options, name=options["name"] or "")
+            task_id = tasks.enqueue(run, password=password)
+            self.stdout.write(f"queued load-test run {run.pk} (task {task_id or '-'})")
+            return
+        run = services.run_create(
+            options=options, name=options["name"] or "", status=RunStatus.RUNNING
+        )
         with ExitStack() as stack:
             sink = None
             if csv_path is not None:
                 stream = stack.enter_context(_open_for_writing(csv_path, "--out csv"))
                 sink = summary.CsvSampleWriter(stream, config.target.url)
             show_progress = not options["no_progress"] and sys.stderr.isatty()
-            result = runner.run(
-                config, on_second=self._progress if show_progress else None, sink=sink
+            outcome = services.run_execute(
+                run,
+                password=password,
+                on_second=self._progress if show_progress else None,
+                sink=sink,
+                claimed=True,
             )
             if show_progress:
                 sys.stderr.write("\n")
+        assert outcome is not None  # a claimed run always executes
+        run, result = outcome
+        if result is None:
+            raise CommandError(f"load-test run {run.pk} errored: {run.error}", returncode=1)
         self.stdout.write(summary.render_text(result, trend_stats))
+        self.stdout.write(f"stored as load-test run {run.pk} ({run.status})")
         if options["summary_export"]:
             _write(
                 options["summary_export"],
@@ -135,73 +154,6 @@ class Command(BaseCommand):
     def _progress(self, progress: runner.Progress) -> None:
         sys.stderr.write("\r\x1b[2K" + summary.progress_line(progress))
         sys.stderr.flush()
-
-    def _config(self, options: dict[str, Any]) -> tuple[RunConfig, tuple[str, ...], Path | None]:
-        """Every option checked before anything is sent; a ConfigError names the bad one."""
-        target = parse_target(options["url"])
-        check_target_allowed(target, settings.DHARMA_LOADTEST_ALLOWED_HOSTS)
-        chosen = profile(options["profile"]) if options["profile"] else None
-        if options["scenario"] and options["path"]:
-            raise ConfigError("--path and --scenario cannot be combined")
-        if options["scenario"]:
-            scenario = load_scenario(options["scenario"])
-        else:
-            paths = options["path"] or ([chosen.default_path] if chosen else [])
-            scenario = scenario_from_paths(paths)
-        stages = [parse_stage(text) for text in options["stage"]]
-        if chosen is not None:
-            if stages or options["rate"] or options["duration"]:
-                raise ConfigError("--profile sets the stages: drop --stage, --rate and --duration")
-            stages = list(chosen.stages)
-        thresholds = tuple(options["threshold"]) or (chosen.thresholds if chosen else ())
-        parse_thresholds(thresholds)
-        rate = None
-        if options["rate"] is not None:
-            try:
-                rate = float(options["rate"])
-            except ValueError:
-                raise ConfigError(f"--rate: {options['rate']!r} is not a number") from None
-        executor = build_executor(
-            vus=parse_positive_int(options["vus"], "--vus") if options["vus"] else None,
-            duration_s=parse_duration(options["duration"], what="--duration")
-            if options["duration"]
-            else None,
-            stages=stages,
-            rate=rate,
-            max_vus=parse_positive_int(options["max_vus"], "--max-vus")
-            if options["max_vus"]
-            else None,
-            graceful_stop_s=parse_duration(
-                options["graceful_stop"], what="--graceful-stop", allow_zero=True
-            ),
-            graceful_ramp_down_s=parse_duration(
-                options["graceful_ramp_down"], what="--graceful-ramp-down", allow_zero=True
-            ),
-        )
-        csv_path = None
-        for output in options["out"]:
-            kind, sep, path = output.partition("=")
-            if kind != "csv" or not sep or not path:
-                raise ConfigError(f"--out {output!r}: only csv=FILE is supported")
-            csv_path = Path(path)
-        for option, path in (
-            ("--out csv", csv_path),
-            ("--summary-export", options["summary_export"]),
-            ("--junit", options["junit"]),
-            ("--result", options["result"]),
-        ):
-            if path is not None and not Path(path).resolve().parent.is_dir():
-                raise ConfigError(f"{option}: the directory of {str(path)!r} does not exist")
-        config = RunConfig(
-            target=target,
-            scenario=scenario,
-            executor=executor,
-            thresholds=thresholds,
-            login=parse_login(options["login"]) if options["login"] else None,
-            request_timeout_s=parse_duration(options["timeout"], what="--timeout"),
-            profile=chosen.name if chosen else None,
-        )
-        return config, summary.parse_trend_stats(options["summary_trend_stats"]), csv_path
 
 
 def _open_for_writing(path: Path, what: str) -> Any:

@@ -1,0 +1,188 @@
+"""Stored runs: the command stores what it measured; `--async` queues on Celery (a real worker
+on Redis here); cancelling; a worker killed mid-run is reaped, never left "running"."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from apps.loadtests import services
+from apps.loadtests.models import LoadTestRun, RunStatus
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_command(*args):
+    call_command("runloadtest", *args, "--no-progress", stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+def wait_for(predicate, timeout=60.0, every=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(every)
+    return False
+
+
+@pytest.mark.django_db
+def test_a_run_is_stored_with_its_figures(http_server):
+    with pytest.raises(Exception) as raised:
+        run_command(
+            "--url", http_server.url, "--path", "/", "--path", "/status/500:1", "--vus", "2",
+            "--duration", "1s", "--name", "smoke", "--threshold", "http_req_failed:rate<0.01",
+            "--login", "user@example.com:secret-password",
+        )  # fmt: skip
+    assert getattr(raised.value, "returncode", None) == 99
+    run = LoadTestRun.objects.get()
+    assert (run.name, run.status, run.executor) == ("smoke", RunStatus.FAILED, "constant-vus")
+    assert run.options["login"] == "user@example.com"  # never the password
+    assert "secret-password" not in str(run.options) + str(run.config)
+    assert run.requests == sum(int(count) for count in run.status_counts.values()) > 0
+    assert set(run.status_counts) == {"200", "500"}
+    assert 0 < run.error_rate < 1
+    assert run.percentile_method == "exact"
+    assert run.p95_ms == run.summary["http_req_duration"]["values"]["p(95)"]
+    assert run.thresholds[0]["ok"] is False
+    assert len(run.series) >= 1 and {"vus", "requests", "p95"} <= set(run.series[0])
+    assert {item["path"] for item in run.path_stats} >= {"/", "/status/500"}
+    assert run.result["store"]["series"]  # the whole mergeable result
+    assert run.started_at <= run.finished_at
+
+
+@pytest.mark.django_db
+def test_async_without_a_broker_runs_in_process(http_server):
+    run_command(
+        "--url", http_server.url, "--path", "/", "--vus", "1", "--duration", "300ms", "--async"
+    )
+    run = LoadTestRun.objects.get()
+    assert run.status == RunStatus.PASSED
+    assert run.requests > 0
+
+
+@pytest.mark.django_db(transaction=True)  # the heartbeat thread reads committed rows
+def test_a_queued_run_is_cancelled_at_once_and_a_running_one_stops(http_server, monkeypatch):
+    options = {"url": http_server.url, "path": ["/"], "vus": "1", "duration": "30s"}
+    queued = services.run_create(options=options)
+    assert services.run_cancel(queued).status == RunStatus.CANCELLED
+    assert services.run_execute(queued) is None  # not queued any more: nothing runs
+    monkeypatch.setattr(services, "HEARTBEAT_SECONDS", 0.2)
+    running = services.run_create(options=options, status=RunStatus.RUNNING)
+    outcome = {}
+    thread = threading.Thread(
+        target=lambda: outcome.update(done=services.run_execute(running, claimed=True))
+    )
+    started = time.monotonic()
+    thread.start()
+    assert wait_for(lambda: http_server.requests > 0, timeout=10)
+    services.run_cancel(running)
+    thread.join(timeout=20)
+    assert not thread.is_alive()
+    assert time.monotonic() - started < 15  # far before the 30 s it was asked to run
+    run = LoadTestRun.objects.get(pk=running.pk)
+    assert run.status == RunStatus.CANCELLED
+    assert run.requests > 0  # what was measured until then is kept
+
+
+@pytest.mark.django_db
+def test_the_reaper_marks_runs_without_heartbeat_errored():
+    fresh = LoadTestRun.objects.create(
+        target_url="http://127.0.0.1:1", executor="constant-vus", options={},
+        status=RunStatus.RUNNING, heartbeat_at=timezone.now(),
+    )  # fmt: skip
+    stale = LoadTestRun.objects.create(
+        target_url="http://127.0.0.1:1", executor="constant-vus", options={},
+        status=RunStatus.RUNNING, heartbeat_at=timezone.now() - timedelta(minutes=5),
+    )  # fmt: skip
+    assert services.reap_stale_runs() == 1
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    assert stale.status == RunStatus.ERRORED and "No heartbeat" in stale.error
+    assert fresh.status == RunStatus.RUNNING
+
+
+def reset_producer_pool(app) -> None:
+    """Forget connection pools made for another broker (they are made once, on first use)."""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def celery_worker_process():
+    """A real Celery worker on Redis, consuming the `loadtests` queue, on the test database."""
+    from dharma.celery import app
+
+    broker = settings.REDIS_URL.rsplit("/", 1)[0] + "/12"
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "dharma.settings.test",
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
+        f"{database['NAME']}",
+        "CELERY_BROKER_URL": broker,
+    }
+    queue = f"loadtests-{os.getpid()}"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "dharma", "worker", "--pool", "solo",
+         "-Q", queue, "--loglevel", "WARNING", "--without-heartbeat", "--without-gossip",
+         "--without-mingle"],
+        cwd=ROOT, env=env, start_new_session=True,
+        stdout=open("/tmp/celery-worker-test.log", "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
+    )  # fmt: skip
+    saved = (app.conf.task_always_eager, app.conf.broker_url, app.conf.task_routes)
+    app.conf.task_always_eager = False
+    app.conf.broker_url = broker
+    reset_producer_pool(app)  # one made earlier in this process points at the default broker
+    app.conf.task_routes = {"loadtests.run": {"queue": queue}}
+    from apps.loadtests import tasks
+
+    original_queue = tasks.QUEUE
+    tasks.QUEUE = queue
+    try:
+        yield worker
+    finally:
+        tasks.QUEUE = original_queue
+        app.conf.task_always_eager, app.conf.broker_url, app.conf.task_routes = saved
+        reset_producer_pool(app)
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=20)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_through_a_real_celery_worker_and_a_worker_killed_mid_run(
+    http_server, celery_worker_process
+):
+    run_command(
+        "--url", http_server.url, "--path", "/", "--vus", "2", "--duration", "1s", "--async",
+        "--threshold", "http_req_failed:rate<0.01",
+    )  # fmt: skip
+    run = LoadTestRun.objects.get()
+    assert run.task_id
+    assert wait_for(lambda: LoadTestRun.objects.get(pk=run.pk).finished, timeout=90)
+    run.refresh_from_db()
+    assert run.status == RunStatus.PASSED, run.error
+    assert run.worker and run.requests > 0 and run.series
+    # A long run, then the worker is killed while it runs: the run is reaped, not left running.
+    run_command(
+        "--url", http_server.url, "--path", "/", "--vus", "1", "--duration", "60s", "--async"
+    )
+    long = LoadTestRun.objects.exclude(pk=run.pk).get()
+    assert wait_for(lambda: LoadTestRun.objects.get(pk=long.pk).status == RunStatus.RUNNING)
+    os.killpg(celery_worker_process.pid, signal.SIGKILL)
+    celery_worker_process.wait(timeout=10)
+    long.refresh_from_db()
+    assert long.status == RunStatus.RUNNING
+    assert services.reap_stale_runs(now=timezone.now() + timedelta(minutes=2)) == 1
+    long.refresh_from_db()
+    assert long.status == RunStatus.ERRORED and "worker" in long.error
