@@ -186,3 +186,51 @@ def test_a_run_through_a_real_celery_worker_and_a_worker_killed_mid_run(
     assert services.reap_stale_runs(now=timezone.now() + timedelta(minutes=2)) == 1
     long.refresh_from_db()
     assert long.status == RunStatus.ERRORED and "worker" in long.error
+
+
+@pytest.mark.django_db
+def test_baseline_comparison_and_reports(http_server, tmp_path):
+    from io import StringIO
+
+    run_command("--url", http_server.url, "--path", "/", "--vus", "1", "--duration", "500ms")
+    baseline = LoadTestRun.objects.get()
+    out = StringIO()
+    report = tmp_path / "load.md"
+    call_command(
+        "runloadtest", "--url", http_server.url, "--path", "/", "--vus", "1", "--duration",
+        "500ms", "--no-progress", "--baseline", str(baseline.pk), "--report", str(report),
+        "--threshold", "http_req_duration:p(95)<1000", stdout=out,
+    )  # fmt: skip
+    assert f"compared with baseline {baseline.pk}" in out.getvalue()
+    assert "requests per second" in out.getvalue()
+    run = LoadTestRun.objects.exclude(pk=baseline.pk).get()
+    assert run.baseline == baseline
+    text = report.read_text()
+    assert "### Test Configuration" in text and "| Metric | Value | Target | Status |" in text
+    p95 = run.summary["http_req_duration"]["values"]["p(95)"]
+    assert f"| **HTTP request duration (p95)** | {p95:.2f} ms | p(95)<1000 | PASS |" in text
+    assert "| **Throughput** |" in text and "no threshold" in text
+    assert f"Against the baseline run {baseline.pk}" in text
+    page = tmp_path / "load.html"
+    run_command("--url", http_server.url, "--path", "/", "--vus", "1", "--duration", "300ms",
+                "--report", str(page))  # fmt: skip
+    assert page.read_text().startswith("<!DOCTYPE html>") and 'role="img"' in page.read_text()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--baseline", "not-a-run"], "--baseline: no finished run"),
+        (["--report", "/tmp/x.pdf"], "--report: the file must end in .md or .html"),
+        (["--report", "/nonexistent-dir/x.md"], "--report: the directory"),
+    ],
+)
+def test_bad_baseline_or_report_exits_2_before_any_request(http_server, extra, message):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError) as raised:
+        run_command("--url", http_server.url, "--path", "/", "--duration", "1s", *extra)
+    assert raised.value.returncode == 2 and message in str(raised.value)
+    assert http_server.connections == 0
+    assert not LoadTestRun.objects.exists()

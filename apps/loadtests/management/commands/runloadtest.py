@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import sys
+import uuid
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.loadtests import services, tasks
+from apps.loadtests import compare, reports, services, tasks
 from apps.loadtests.engine import runner, summary
 from apps.loadtests.engine.config import (
     DEFAULT_GRACEFUL_RAMP_DOWN_S,
@@ -27,7 +28,7 @@ from apps.loadtests.engine.config import (
     PROFILES,
 )
 from apps.loadtests.exceptions import ConfigError
-from apps.loadtests.models import RunStatus
+from apps.loadtests.models import LoadTestRun, RunStatus
 from apps.loadtests.options import config_from_options
 
 EXIT_USAGE = 2
@@ -91,6 +92,12 @@ class Command(BaseCommand):
         jobs = parser.add_argument_group("stored runs")
         jobs.add_argument("--name", help="a name for the stored run")
         jobs.add_argument(
+            "--baseline", metavar="RUN_ID", help="compare with this stored run (Δ per metric)"
+        )
+        jobs.add_argument(
+            "--report", metavar="FILE", help="the run written up as FILE.md or FILE.html"
+        )
+        jobs.add_argument(
             "--async",
             dest="run_async",
             action="store_true",
@@ -102,16 +109,29 @@ class Command(BaseCommand):
             config, trend_stats, csv_path = config_from_options(options)
         except ConfigError as exc:
             raise CommandError(str(exc), returncode=EXIT_USAGE) from None
+        baseline = self._baseline(options.get("baseline"))
+        report = options.get("report")
+        if report is not None:
+            if Path(report).suffix.lower() not in {".md", ".html"}:
+                raise CommandError("--report: the file must end in .md or .html", returncode=2)
+            if not Path(report).resolve().parent.is_dir():
+                raise CommandError(f"--report: the directory of {report!r} does not exist",
+                                   returncode=2)  # fmt: skip
         password = None
         if options.get("login") and ":" in options["login"]:
             password = options["login"].split(":", 1)[1]
         if options["run_async"]:
-            run = services.run_create(options=options, name=options["name"] or "")
+            run = services.run_create(
+                options=options, name=options["name"] or "", baseline=baseline
+            )
             task_id = tasks.enqueue(run, password=password)
             self.stdout.write(f"queued load-test run {run.pk} (task {task_id or '-'})")
             return
         run = services.run_create(
-            options=options, name=options["name"] or "", status=RunStatus.RUNNING
+            options=options,
+            name=options["name"] or "",
+            status=RunStatus.RUNNING,
+            baseline=baseline,
         )
         with ExitStack() as stack:
             sink = None
@@ -134,6 +154,22 @@ class Command(BaseCommand):
             raise CommandError(f"load-test run {run.pk} errored: {run.error}", returncode=1)
         self.stdout.write(summary.render_text(result, trend_stats))
         self.stdout.write(f"stored as load-test run {run.pk} ({run.status})")
+        if baseline is not None:
+            deltas = compare.compare(run.summary, baseline.summary)
+            self.stdout.write(f"compared with baseline {baseline.pk}: {compare.overall(deltas)}")
+            for delta in deltas:
+                change = "-" if delta.change is None else f"{delta.change:+.1%}"
+                self.stdout.write(
+                    f"  {delta.label:<28} {delta.baseline!s:>14} → {delta.current!s:<14} "
+                    f"{change:>8}  {delta.verdict}"
+                )
+        if report is not None:
+            text = (
+                reports.html(run, baseline)
+                if report.lower().endswith(".html")
+                else reports.markdown(run, baseline)
+            )
+            _write(report, text)
         if options["summary_export"]:
             _write(
                 options["summary_export"],
@@ -150,6 +186,17 @@ class Command(BaseCommand):
             raise CommandError(
                 f"thresholds on metrics {metrics} have been crossed", returncode=EXIT_THRESHOLDS
             )
+
+    def _baseline(self, run_id: str | None) -> LoadTestRun | None:
+        if not run_id:
+            return None
+        try:
+            baseline = LoadTestRun.objects.filter(pk=uuid.UUID(run_id)).first()
+        except ValueError:
+            baseline = None
+        if baseline is None or not baseline.summary:
+            raise CommandError(f"--baseline: no finished run {run_id!r}", returncode=EXIT_USAGE)
+        return baseline
 
     def _progress(self, progress: runner.Progress) -> None:
         sys.stderr.write("\r\x1b[2K" + summary.progress_line(progress))
