@@ -58,6 +58,12 @@ class LoadTestRun(TimestampedModel):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         db_index=False,
     )  # fmt: skip
+    # A run split over several workers (`--workers N`): each part is a run of its own whose
+    # parent holds the merged result.
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="parts",
+        db_index=False,
+    )  # fmt: skip
     # Headline figures (for lists and comparisons without decoding `result`).
     requests = models.BigIntegerField(null=True, blank=True)
     request_rate = models.FloatField(null=True, blank=True)
@@ -84,6 +90,11 @@ class LoadTestRun(TimestampedModel):
             models.Index(fields=["-created_at"], name="load_test_runs_created_idx"),
             models.Index(fields=["status"], name="load_test_runs_status_idx"),
             models.Index(fields=["tenant"], name="load_test_runs_tenant_idx"),
+            models.Index(
+                fields=["parent"],
+                name="load_test_runs_parent_idx",
+                condition=Q(parent__isnull=False),
+            ),
             models.Index(
                 fields=["target_url"],
                 name="load_test_runs_baseline_idx",

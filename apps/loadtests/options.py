@@ -137,3 +137,46 @@ def _login(value: str | None, password: str | None):
     if password is not None and ":" not in value:
         value = f"{value}:{password}"
     return parse_login(value)
+
+
+def _share(total: int, parts: int, index: int) -> int:
+    return total // parts + (1 if index < total % parts else 0)
+
+
+def split_options(options: dict[str, Any], parts: int) -> list[dict[str, Any]]:
+    """The options of each of `parts` workers running one share of the load side by side: VUs,
+    stage targets, arrival rate and max VUs divided (remainders to the first parts); everything
+    else the same, thresholds included (they are evaluated again on the merged result)."""
+    options = {**DEFAULTS, **{key: value for key, value in options.items() if value is not None}}
+    if parts < 2:
+        return [options]
+    stages = [parse_stage(text) for text in options["stage"]]
+    if options["profile"]:
+        chosen = profile(options["profile"])
+        stages = list(chosen.stages)
+        options["path"] = options["path"] or [chosen.default_path]
+        options["threshold"] = options["threshold"] or list(chosen.thresholds)
+        options["profile"] = None
+    if options["rate"] is not None:
+        if not options["max_vus"] or int(options["max_vus"]) < parts:
+            raise ConfigError(f"--workers {parts}: --max-vus must be at least the workers")
+    elif not stages:
+        vus = int(options["vus"] or 1)
+        if vus < parts:
+            raise ConfigError(f"--workers {parts}: {vus} VUs cannot be split over {parts}")
+    shares = []
+    for index in range(parts):
+        share = dict(options)
+        if stages:
+            share["stage"] = [
+                f"{stage.duration_s:g}s:{_share(stage.target, parts, index)}" for stage in stages
+            ]
+            if options["vus"]:
+                share["vus"] = str(_share(int(options["vus"]), parts, index))
+        elif options["rate"] is not None:
+            share["rate"] = str(float(options["rate"]) / parts)
+            share["max_vus"] = str(_share(int(options["max_vus"]), parts, index))
+        else:
+            share["vus"] = str(_share(int(options["vus"] or 1), parts, index))
+        shares.append(share)
+    return shares

@@ -25,7 +25,7 @@ from django.utils import timezone
 from apps.loadtests.engine import runner
 from apps.loadtests.engine.results import RunResult, merge_results
 from apps.loadtests.models import LoadTestRun, RunStatus
-from apps.loadtests.options import config_from_options, stored_options
+from apps.loadtests.options import config_from_options, split_options, stored_options
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ def run_create(
     status: str = RunStatus.QUEUED,
     workers: int = 1,
     baseline: LoadTestRun | None = None,
+    parent: LoadTestRun | None = None,
 ) -> LoadTestRun:
     """A new run from the command's options, checked first (ConfigError names the bad one)."""
     config, _, _ = config_from_options(options)
@@ -60,7 +61,63 @@ def run_create(
         started_at=now if status == RunStatus.RUNNING else None,
         heartbeat_at=now if status == RunStatus.RUNNING else None,
         baseline=baseline,
+        parent=parent,
     )
+
+
+@transaction.atomic
+def run_create_distributed(
+    *,
+    options: dict[str, Any],
+    workers: int,
+    user=None,
+    tenant=None,
+    name: str = "",
+    baseline: LoadTestRun | None = None,
+) -> LoadTestRun:
+    """A run split over `workers` Celery workers: one part per worker, each a run with its
+    share of the load; the parent gets the merged result when the last part ends."""
+    shares = split_options(options, workers)
+    parent = run_create(
+        options=options, user=user, tenant=tenant, name=name, workers=workers, baseline=baseline
+    )
+    for index, share in enumerate(shares, start=1):
+        run_create(
+            options=share, user=user, tenant=tenant, name=f"{name or 'run'} part {index}",
+            parent=parent,
+        )  # fmt: skip
+    return parent
+
+
+def _finish_part(part: LoadTestRun) -> None:
+    """After a part ends: when it was the last, merge every part's result into the parent."""
+    with transaction.atomic():
+        parent = LoadTestRun.objects.select_for_update().get(pk=part.parent_id)  # type: ignore[misc]
+        if parent.finished:
+            return
+        parts = list(parent.parts.all())
+        if not all(item.finished for item in parts):
+            if parent.status == RunStatus.QUEUED:
+                parent.status = RunStatus.RUNNING
+                parent.started_at = min(p.started_at for p in parts if p.started_at)
+                parent.save(update_fields=["status", "started_at", "updated_at"])
+            return
+        results = [RunResult.from_dict(item.result) for item in parts if item.result]
+        if results:
+            store_result(parent, merge_results(results))
+        broken = [item for item in parts if item.status in (RunStatus.ERRORED, RunStatus.CANCELLED)]
+        if broken or not results:
+            parent.status = (
+                RunStatus.CANCELLED
+                if broken and all(item.status == RunStatus.CANCELLED for item in broken)
+                else RunStatus.ERRORED
+            )
+            parent.error = "; ".join(
+                f"part {item.name}: {item.get_status_display()} {item.error}".strip()
+                for item in broken
+            )
+            parent.finished_at = timezone.now()
+            parent.save()
 
 
 def _claim(run_id) -> LoadTestRun | None:
@@ -123,11 +180,16 @@ def run_execute(
     except Exception as exc:
         logger.exception("load-test run %s errored", run.pk)
         run_errored(run, f"{type(exc).__name__}: {exc}")
+        if run.parent_id:
+            _finish_part(run)
         return run, None
     finally:
         heartbeat.done.set()
         heartbeat.join()
-    return store_result(run, result), result
+    store_result(run, result)
+    if run.parent_id:
+        _finish_part(run)
+    return run, result
 
 
 def store_result(run: LoadTestRun, result: RunResult) -> LoadTestRun:
@@ -178,7 +240,10 @@ def run_errored(run: LoadTestRun, reason: str) -> None:
 
 
 def run_cancel(run: LoadTestRun) -> LoadTestRun:
-    """A queued run is cancelled at once; a running one stops within a heartbeat."""
+    """A queued run is cancelled at once; a running one stops within a heartbeat (a run split
+    over workers: each of its parts)."""
+    for part in run.parts.all():
+        run_cancel(part)
     with transaction.atomic():
         run = LoadTestRun.objects.select_for_update().get(pk=run.pk)
         if run.status == RunStatus.QUEUED:
@@ -191,18 +256,28 @@ def run_cancel(run: LoadTestRun) -> LoadTestRun:
 
 
 def reap_stale_runs(*, now=None) -> int:
-    """Mark errored the running runs whose heartbeat stopped (their worker died)."""
+    """Mark errored the running runs whose heartbeat stopped (their worker died). A parent of
+    parts has no heartbeat of its own: it ends with its parts."""
     now = now or timezone.now()
-    stale = LoadTestRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
-    return stale.update(
-        status=RunStatus.ERRORED,
-        finished_at=now,
-        updated_at=now,
-        error=(
-            f"No heartbeat for more than {int(STALE_AFTER.total_seconds())} s: the worker "
-            "running it stopped (killed or lost) before the run finished."
-        ),
+    stale = list(
+        LoadTestRun.objects.filter(
+            status=RunStatus.RUNNING,
+            heartbeat_at__lt=now - STALE_AFTER,
+            parts__isnull=True,
+        )
     )
+    reason = (
+        f"No heartbeat for more than {int(STALE_AFTER.total_seconds())} s: the worker "
+        "running it stopped (killed or lost) before the run finished."
+    )
+    for run in stale:
+        updated = LoadTestRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+            status=RunStatus.ERRORED, finished_at=now, updated_at=now, error=reason
+        )
+        if updated and run.parent_id:
+            run.refresh_from_db()
+            _finish_part(run)
+    return len(stale)
 
 
 def merge_into(run: LoadTestRun, parts: list[RunResult]) -> LoadTestRun:

@@ -31,3 +31,7 @@ def enqueue(run: LoadTestRun, *, password: str | None = None) -> str:
     result = run_load_test.apply_async(args=[str(run.pk), password], queue=QUEUE)
     LoadTestRun.objects.filter(pk=run.pk).update(task_id=result.id or "")
     return result.id or ""
+
+
+def enqueue_parts(parent: LoadTestRun, *, password: str | None = None) -> list[str]:
+    return [enqueue(part, password=password) for part in parent.parts.order_by("name")]

@@ -234,3 +234,53 @@ def test_bad_baseline_or_report_exits_2_before_any_request(http_server, extra, m
     assert raised.value.returncode == 2 and message in str(raised.value)
     assert http_server.connections == 0
     assert not LoadTestRun.objects.exists()
+
+
+def test_the_load_is_split_over_workers():
+    from apps.loadtests.options import split_options
+
+    vus = split_options({"url": "http://127.0.0.1:1", "vus": "5", "duration": "10s"}, 2)
+    assert [part["vus"] for part in vus] == ["3", "2"]
+    stages = split_options({"url": "http://x", "stage": ["10s:5", "20s:0"]}, 2)
+    assert [part["stage"] for part in stages] == [["10s:3", "20s:0"], ["10s:2", "20s:0"]]
+    rate = split_options({"url": "http://x", "rate": "100", "max_vus": "7", "duration": "5s"}, 2)
+    assert [(part["rate"], part["max_vus"]) for part in rate] == [("50.0", "4"), ("50.0", "3")]
+    seed = split_options({"url": "http://x", "profile": "seed"}, 2)
+    assert seed[0]["profile"] is None and seed[0]["stage"] and seed[0]["threshold"]
+    from apps.loadtests.exceptions import ConfigError
+
+    with pytest.raises(ConfigError):
+        split_options({"url": "http://x", "vus": "1"}, 2)
+
+
+@pytest.mark.django_db(transaction=True)  # parts finish on their own connections
+def test_a_run_over_several_workers_merges_their_parts(http_server):
+    # Without a broker the parts run one after the other in-process; the merge is the same.
+    run_command(
+        "--url", http_server.url, "--path", "/", "--vus", "3", "--duration", "500ms",
+        "--workers", "2", "--name", "split", "--threshold", "http_reqs:count>0",
+    )  # fmt: skip
+    parent = LoadTestRun.objects.get(parent__isnull=True)
+    parts = list(parent.parts.order_by("name"))
+    assert [part.options["vus"] for part in parts] == ["2", "1"]
+    assert all(part.status == RunStatus.PASSED for part in parts)
+    assert parent.status == RunStatus.PASSED and parent.workers == 2
+    assert parent.requests == sum(part.requests for part in parts) == http_server.requests
+    assert parent.percentile_method == "hdr"  # merged results are HDR's
+    assert parent.thresholds[0]["ok"] is True
+    assert sum(point["requests"] for point in parent.series) == parent.requests
+
+
+@pytest.mark.django_db
+def test_a_reaped_part_ends_its_parent():
+    parent = LoadTestRun.objects.create(
+        target_url="http://127.0.0.1:1", executor="constant-vus", options={},
+        status=RunStatus.RUNNING, workers=1,
+    )  # fmt: skip
+    LoadTestRun.objects.create(
+        target_url="http://127.0.0.1:1", executor="constant-vus", options={}, parent=parent,
+        status=RunStatus.RUNNING, heartbeat_at=timezone.now() - timedelta(minutes=5),
+    )  # fmt: skip
+    assert services.reap_stale_runs() == 1
+    parent.refresh_from_db()
+    assert parent.status == RunStatus.ERRORED and "No heartbeat" in parent.error

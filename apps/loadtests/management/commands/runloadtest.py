@@ -92,6 +92,12 @@ class Command(BaseCommand):
         jobs = parser.add_argument_group("stored runs")
         jobs.add_argument("--name", help="a name for the stored run")
         jobs.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="split the load over N Celery workers and merge their results (queued)",
+        )
+        jobs.add_argument(
             "--baseline", metavar="RUN_ID", help="compare with this stored run (Δ per metric)"
         )
         jobs.add_argument(
@@ -120,6 +126,25 @@ class Command(BaseCommand):
         password = None
         if options.get("login") and ":" in options["login"]:
             password = options["login"].split(":", 1)[1]
+        if options["workers"] < 1 or options["workers"] > 64:
+            raise CommandError("--workers: between 1 and 64", returncode=EXIT_USAGE)
+        if options["workers"] > 1:
+            try:
+                parent = services.run_create_distributed(
+                    options=options,
+                    workers=options["workers"],
+                    name=options["name"] or "",
+                    baseline=baseline,
+                )
+            except ConfigError as exc:
+                raise CommandError(str(exc), returncode=EXIT_USAGE) from None
+            tasks.enqueue_parts(parent, password=password)
+            parent.refresh_from_db()
+            self.stdout.write(
+                f"queued load-test run {parent.pk} over {options['workers']} workers "
+                f"({parent.get_status_display().lower()})"
+            )
+            return
         if options["run_async"]:
             run = services.run_create(
                 options=options, name=options["name"] or "", baseline=baseline
