@@ -226,8 +226,16 @@ def run_ours(
         "--summary-trend-stats", "avg,med,p(95),p(99)", "--summary-export", str(export),
     ]  # fmt: skip
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "dharma.settings.base"}
-    for name in ("DHARMA_LOADTEST_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"):
+    for name in ("DHARMA_LOADTEST_ALLOWED_HOSTS", "REDIS_URL", "CELERY_BROKER_URL"):
         env.pop(name, None)
+    # Every run is stored after it ends: a scratch SQLite file, migrated once.
+    database = scratch / "runs.sqlite3"
+    env["DATABASE_URL"] = f"sqlite:///{database}"
+    if not database.exists():
+        subprocess.run(
+            [PYTHON, "manage.py", "migrate", "--no-input", "-v", "0"],
+            cwd=ROOT, env=env, check=True, timeout=300,
+        )  # fmt: skip
     subprocess.run(
         pinned(core, command) if core is not None else command,
         cwd=ROOT,
