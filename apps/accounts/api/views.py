@@ -37,16 +37,8 @@ class ProjectViewSet(TenantScopedViewSet):
         services.project_delete(project=instance)
 
 
-class EnvironmentViewSet(TenantScopedViewSet):
-    """Environments of one project (`/projects/{project_pk}/environments/`)."""
-
-    queryset = Environment.objects.all()
-    serializer_class = EnvironmentSerializer
-    permission_resource = "project"
-    owner_field = None
-    open_actions = frozenset({"list", "retrieve"})
-    filterset_fields = ["type"]
-    ordering = ["name"]
+class ProjectChildViewSet(TenantScopedViewSet):
+    """Rows of one project of the caller's tenant (`/projects/{project_pk}/…`)."""
 
     def project(self) -> Project:
         projects = Project.objects.for_tenant(self.tenant_id)
@@ -56,8 +48,20 @@ class EnvironmentViewSet(TenantScopedViewSet):
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # OpenAPI generation
-            return Environment.objects.none()
+            return self.queryset.none()
         return super().get_queryset().filter(project=self.project())
+
+
+class EnvironmentViewSet(ProjectChildViewSet):
+    """Environments of one project (`/projects/{project_pk}/environments/`)."""
+
+    queryset = Environment.objects.all()
+    serializer_class = EnvironmentSerializer
+    permission_resource = "project"
+    owner_field = None
+    open_actions = frozenset({"list", "retrieve"})
+    filterset_fields = ["type"]
+    ordering = ["name"]
 
     def perform_create(self, serializer):
         serializer.instance = services.environment_create(
@@ -73,7 +77,7 @@ class EnvironmentViewSet(TenantScopedViewSet):
         services.environment_delete(environment=instance)
 
 
-class ProjectMemberViewSet(TenantScopedViewSet):
+class ProjectMemberViewSet(ProjectChildViewSet):
     """Members of one project (`/projects/{project_pk}/members/`): whom project-scoped role
     grants reach it for. Any member of the tenant reads; administrators add and remove."""
 
@@ -84,17 +88,6 @@ class ProjectMemberViewSet(TenantScopedViewSet):
     open_actions = frozenset({"list", "retrieve"})
     http_method_names = ["get", "post", "delete", "head", "options"]
     ordering = ["created_at"]
-
-    def project(self) -> Project:
-        projects = Project.objects.for_tenant(self.tenant_id)
-        return get_object_or_404(
-            projects.filter(deleted_at__isnull=True), pk=self.kwargs["project_pk"]
-        )
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # OpenAPI generation
-            return ProjectMember.objects.none()
-        return super().get_queryset().filter(project=self.project())
 
     def perform_create(self, serializer):
         serializer.instance = services.project_member_add(

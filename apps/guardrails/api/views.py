@@ -24,6 +24,10 @@ from apps.guardrails.models import GovernancePolicy, GuardrailEvaluation, Policy
 READERS = ("guardrail", "policy", "governance")
 
 
+class TrendQuerySerializer(serializers.Serializer):
+    blueprint = serializers.UUIDField()
+
+
 class PolicyViewSet(TenantScopedViewSet):
     """Guardrail policies in force: the built-in pack (read-only) and the tenant's own, whose
     rules (JSON) are validated on save. EA (policy), TA (guardrail) and Admin manage."""
@@ -145,21 +149,9 @@ class EvaluationViewSet(TenantScopedViewSet):
     def trend(self, request):
         """The compliance of one blueprint: its latest score and status, and whether it is
         improving or degrading (the score moved more than 5 points since the evaluation before)."""
-        blueprint_id = request.query_params.get("blueprint", "")
-        field = serializers.UUIDField()
-        try:
-            blueprint_id = field.to_internal_value(blueprint_id)
-        except serializers.ValidationError:
-            return Response(
-                {
-                    "error": {
-                        "code": "invalid",
-                        "message": "?blueprint= must be a blueprint id.",
-                        "fields": {"blueprint": ["A valid UUID is required."]},
-                    }
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+        query = TrendQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)  # the one error shape, with the field
+        blueprint_id = query.validated_data["blueprint"]
         history = list(self.get_queryset().filter(blueprint_id=blueprint_id)[:10])
         latest = history[0] if history else None
         trend = None
