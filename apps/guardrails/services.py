@@ -98,7 +98,6 @@ def evaluation_create(
         blueprint=blueprint,
         version=version,
         result=result,
-        policies={str(policy.pk): policy for policy in policies},
     )
     return GuardrailEvaluation.objects.create(
         tenant_id=blueprint.project.tenant_id,
@@ -222,7 +221,6 @@ def _record_findings(
     blueprint: Blueprint,
     version: BlueprintVersion,
     result: EngineResult,
-    policies: dict[str, GovernancePolicy],
 ) -> _Outcome:
     """Upsert the findings into policy_violations, apply waivers, and summarise. Only rows
     that change are written: re-evaluating an unchanged version writes nothing but the
