@@ -1143,7 +1143,34 @@ CLOUD = [
     ),
 ]
 
-BUILTIN_POLICIES: list[dict[str, Any]] = ORIGINAL + CLOUD
+# The original's Rego (architecture-standards.rego) for production only.
+PRODUCTION = [
+    _policy(
+        "prod-001", "Production: no public database", "critical", "security", "hard-fail",
+        {"kind": "not_equals", "path": "publicly_accessible", "value": True,
+         "scope": ["database"], "environments": ["production"],
+         "remediation": "Reach production databases over private networking only."},
+        "In production, databases have no public endpoint.",
+    ),
+    _policy(
+        "prod-002", "Production: private subnets only", "high", "security", "soft-fail",
+        {"kind": "equals", "path": "subnet_type", "value": "private", "required": True,
+         "scope": ["compute", "database", "cache"], "environments": ["production"],
+         "remediation": "Place production compute and data in private subnets."},
+        "In production, compute and data stores sit in private subnets.",
+    ),
+    _policy(
+        "prod-003", "Production tags", "medium", "compliance", "soft-fail",
+        {"kind": "required_tags",
+         "tags": ["environment", "cost_center", "owner", "project", "compliance"],
+         "environments": ["production"],
+         "remediation": "Tag production resources with environment, cost_center, owner, "
+                        "project and compliance."},
+        "Production resources carry the tags cost, ownership and audit reports need.",
+    ),
+]  # fmt: skip
+
+BUILTIN_POLICIES: list[dict[str, Any]] = ORIGINAL + CLOUD + PRODUCTION
 
 # Policy severity column (original: advisory, warning, error, critical) for a rule severity.
 POLICY_SEVERITY = {

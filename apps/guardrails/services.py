@@ -93,6 +93,7 @@ def evaluation_create(
         rules,
         monthly_cost=monthly_cost,
         approval_status="approved" if approved else None,
+        environment=environment or None,
     )
     outcome = _record_findings(
         blueprint=blueprint,

@@ -431,3 +431,27 @@ def test_the_cost_ceiling_uses_the_cost_calculator(api, lead, new_version):
     assert "5606.40 USD/month is above 5000" in deny["message"]
     Blueprint.objects.filter(pk=blueprint).update(lifecycle_state="approved")
     assert ("cost-005", None) not in by_rule(evaluate(client, big).json())
+
+
+def test_production_rules_apply_to_production_evaluations(api, lead, new_version):
+    client = api(lead)
+    database = {
+        "name": "prod-shop-db-useast1", "type": "rds", "provider": "aws", "region": "us-east-1",
+        "properties": {"publicly_accessible": True, "instance_class": "db.t3.micro"},
+        "tags": TAGS,
+    }  # fmt: skip
+    _, version = new_version([database])
+    dev = client.post(
+        "/api/v1/guardrails/evaluations/",
+        {"blueprint_version": version, "environment": "dev"},
+        format="json",
+    ).json()
+    production = client.post(
+        "/api/v1/guardrails/evaluations/",
+        {"blueprint_version": version, "environment": "production"},
+        format="json",
+    ).json()
+    assert ("prod-001", "prod-shop-db-useast1") not in by_rule(dev)
+    finding = by_rule(production)[("prod-001", "prod-shop-db-useast1")]
+    assert finding["enforcement"] == "hard-fail" and finding["blocking"]
+    assert production["environment"] == "production"

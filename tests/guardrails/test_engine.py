@@ -104,6 +104,7 @@ def examples(rule):
         put(good, p["path"], passing)
         put(bad, p["path"], failing)
     elif kind == "required_tags":
+        good["tags"] = {**good["tags"], **dict.fromkeys(p["tags"], "x")}
         bad["tags"] = {}
     elif kind == "region_allow_list":
         good["region"] = p["regions"][0]
@@ -143,10 +144,11 @@ def test_the_pack_has_the_original_18_a_cost_ceiling_and_at_least_25_cloud_rules
 def test_every_built_in_rule_passes_a_compliant_component_and_fails_a_violating_one(spec):
     rule = rule_of(spec)
     good, bad = examples(rule)
-    passing = evaluate([good], [rule])
+    environment = sorted(rule.environments)[0] if rule.environments else None
+    passing = evaluate([good], [rule], environment=environment)
     assert passing.findings == [], passing.findings
     assert passing.skipped == []
-    failing = evaluate([bad], [rule])
+    failing = evaluate([bad], [rule], environment=environment)
     assert [(f.rule.id, f.component) for f in failing.findings] == [(rule.id, bad["name"])]
     assert failing.findings[0].message
 
@@ -162,7 +164,8 @@ def test_rules_leave_components_out_of_their_scope_alone(spec):
     if rule.providers:
         outside["provider"] = "gcp" if "gcp" not in rule.providers else "aws"
     assert kind_of(outside["type"]) not in rule.scope or rule.providers
-    assert evaluate([outside], [rule]).findings == []
+    environment = sorted(rule.environments)[0] if rule.environments else None
+    assert evaluate([outside], [rule], environment=environment).findings == []
 
 
 def rule(kind, severity="high", enforcement="advisory", **params):
@@ -299,3 +302,15 @@ def test_bad_rule_json_names_the_field(spec, field):
     with pytest.raises(RuleSpecError) as raised:
         compile_rule(spec, id="x", title="x", severity="low", category="c", enforcement="advisory")
     assert field in raised.value.fields, raised.value.fields
+
+
+def test_environment_limited_rules_apply_only_in_those_environments():
+    production_only = compile_rule(
+        {"kind": "not_equals", "path": "publicly_accessible", "value": True,
+         "environments": ["production"]},
+        id="p", title="p", severity="critical", category="security", enforcement="hard-fail",
+    )  # fmt: skip
+    public = component(publicly_accessible=True)
+    assert len(evaluate([public], [production_only], environment="production").findings) == 1
+    assert evaluate([public], [production_only], environment="dev").findings == []
+    assert evaluate([public], [production_only]).findings == []  # no environment named

@@ -260,8 +260,12 @@ def evaluate(
     *,
     monthly_cost: Decimal | None = None,
     approval_status: str | None = None,
+    environment: str | None = None,
 ) -> EngineResult:
-    """Every finding of `rules` over `components`, and every check that could not be made."""
+    """Every finding of `rules` over `components`, and every check that could not be made.
+    Rules limited to some environments apply only when `environment` is one of them (an
+    evaluation that names no environment runs only the rules that are not limited)."""
+    rules = [rule for rule in rules if not rule.environments or environment in rule.environments]
     findings: list[Finding] = []
     skipped: list[Skipped] = []
     per_component = [rule for rule in rules if rule.kind != "cost_ceiling"]

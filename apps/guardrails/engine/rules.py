@@ -101,6 +101,12 @@ _COMMON = {
     },
     "scope": {"type": "array", "items": {"type": "string", "minLength": 1}},
     "providers": {"type": "array", "items": {"enum": ["aws", "azure", "gcp"]}},
+    # Only in evaluations for these environments (one that names no environment skips the rule).
+    "environments": {
+        "type": "array",
+        "items": {"enum": ["dev", "staging", "production"]},
+        "minItems": 1,
+    },
     "checkov_id": {"type": "string", "pattern": "^CKV2?_[A-Z0-9]+_[0-9]+$"},
     "remediation": {"type": "string", "maxLength": 2000},
 }
@@ -143,6 +149,7 @@ class Rule:
     params: dict[str, Any]
     scope: frozenset[str] = frozenset()
     providers: frozenset[str] = frozenset()
+    environments: frozenset[str] = frozenset()
     checkov_id: str | None = None
     remediation: str = ""
     policy_id: str | None = None
@@ -197,12 +204,7 @@ def compile_rule(
             fields["policy_rules.warn_above"] = ["Must be below deny_above."]
     if fields:
         raise RuleSpecError(fields)
-    params = {
-        key: value
-        for key, value in spec.items()
-        if key
-        not in {"kind", "scope", "providers", "checkov_id", "remediation", "when", "severity"}
-    }
+    params = {key: value for key, value in spec.items() if key not in _COMMON}
     if spec["kind"] == "cidr_open":
         compiled["world"] = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
     return Rule(
@@ -215,6 +217,7 @@ def compile_rule(
         params=params,
         scope=frozenset(spec.get("scope", [])),
         providers=frozenset(spec.get("providers", [])),
+        environments=frozenset(spec.get("environments", [])),
         checkov_id=spec.get("checkov_id"),
         remediation=spec.get("remediation", ""),
         policy_id=policy_id,
