@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "apps.deployments",
     "apps.operations",
     "apps.loadtests",
+    "apps.validation",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +182,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # `celery -A dharma worker -Q loadtests --concurrency 1`.
 CELERY_TASK_ROUTES = {"loadtests.run": {"queue": "loadtests"}}
 CELERY_BEAT_SCHEDULE = {
+    # The readiness checks (the schedule can be changed in the admin's periodic tasks).
+    "validation-run": {"task": "validation.run", "schedule": 300.0},
     # Runs whose worker died (no heartbeat for a minute) are marked errored.
     "loadtests-reap": {"task": "loadtests.reap", "schedule": 60.0},
 }
@@ -293,4 +296,18 @@ DHARMA_API_CACHE_SECONDS = int(os.environ.get("DHARMA_API_CACHE_SECONDS", "300")
 # Hosts `runloadtest` may send load to; anything else is refused before a single request.
 DHARMA_LOADTEST_ALLOWED_HOSTS = env_list(
     "DHARMA_LOADTEST_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "::1"]
+)
+
+# --- Infrastructure validation ----------------------------------------------------------------
+# The environment the checks describe (stored with every check result).
+DHARMA_ENVIRONMENT = os.environ.get("DHARMA_ENVIRONMENT", "local")
+# Extensions the PostgreSQL check requires (comma-separated).
+DHARMA_VALIDATION_PG_EXTENSIONS = [
+    name for name in os.environ.get("DHARMA_VALIDATION_PG_EXTENSIONS", "").split(",") if name
+]
+# HTTP health endpoints the services check probes: "name=url,name=url".
+DHARMA_VALIDATION_SERVICES = dict(
+    item.split("=", 1)
+    for item in os.environ.get("DHARMA_VALIDATION_SERVICES", "").split(",")
+    if "=" in item
 )
