@@ -85,7 +85,30 @@ sqlite-migrations-check: install-dev
 pytest: install-dev
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest -n auto $(PYTEST_ARGS)
 
-test: lint check-services migrations-check sqlite-migrations-check pytest
+# The API, job and validation tests again, through PgBouncer in transaction pooling mode
+# (.ci/pgbouncer.sh starts it on 127.0.0.1:6432); without a PgBouncer there, the pass says so.
+PGBOUNCER_DATABASE_URL ?= postgres://postgres@127.0.0.1:6432/dharma_pgbouncer
+PGBOUNCER_TESTS ?= tests/accounts tests/blueprints tests/guardrails tests/costing tests/loadtests/test_runs.py tests/validation
+
+# PgBouncer keeps min_pool_size server connections to each test database, so pytest-django
+# cannot drop them: they are dropped directly (WITH (FORCE)) before and after the pass.
+DROP_PGBOUNCER_TEST_DBS = psql -h 127.0.0.1 -p 5432 -U postgres -d postgres -Atc \
+	"SELECT datname FROM pg_database WHERE datname LIKE 'test_dharma_pgbouncer%'" \
+	| xargs -r -I{} psql -q -h 127.0.0.1 -p 5432 -U postgres -d postgres -c 'DROP DATABASE "{}" WITH (FORCE)'
+
+pytest-pgbouncer: install-dev
+	@if pg_isready -q -h 127.0.0.1 -p 6432; then \
+		$(DROP_PGBOUNCER_TEST_DBS); \
+		DATABASE_URL=$(PGBOUNCER_DATABASE_URL) DATABASE_PGBOUNCER=true REDIS_URL=$(TEST_REDIS_URL) \
+		DHARMA_PGBOUNCER_ADMIN_URL=postgresql://postgres@127.0.0.1:6432/pgbouncer \
+		$(PY) -m pytest -n auto -p no:cacheprovider -W "ignore::pytest.PytestWarning" $(PGBOUNCER_TESTS) \
+		&& $(DROP_PGBOUNCER_TEST_DBS); \
+	else \
+		echo "No PgBouncer on 127.0.0.1:6432: the pass through it was NOT run (.ci/pgbouncer.sh starts one)"; \
+		test -z "$(DHARMA_REQUIRE_PGBOUNCER)"; \
+	fi
+
+test: lint check-services migrations-check sqlite-migrations-check pytest pytest-pgbouncer
 
 bench: install-dev
 	$(PY) benchmarks/health_wrk.py

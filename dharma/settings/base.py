@@ -305,6 +305,9 @@ DHARMA_ENVIRONMENT = os.environ.get("DHARMA_ENVIRONMENT", "local")
 DHARMA_VALIDATION_PG_EXTENSIONS = [
     name for name in os.environ.get("DHARMA_VALIDATION_PG_EXTENSIONS", "").split(",") if name
 ]
+# PgBouncer's admin console, e.g. postgresql://dharma@127.0.0.1:6432/pgbouncer (unset: the check
+# says "not measured").
+DHARMA_PGBOUNCER_ADMIN_URL = os.environ.get("DHARMA_PGBOUNCER_ADMIN_URL", "")
 # HTTP health endpoints the services check probes: "name=url,name=url".
 DHARMA_VALIDATION_SERVICES = dict(
     item.split("=", 1)

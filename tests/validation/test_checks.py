@@ -136,3 +136,43 @@ def test_admin_runs_now_and_shows_the_checklist(admin_client):
     assert response.status_code == 302
     page = admin_client.get(response["Location"])
     assert page.status_code == 200 and b"round_trip_ms" in page.content
+
+
+PGBOUNCER_ADMIN = "postgresql://postgres@127.0.0.1:6432/pgbouncer"
+
+
+def pgbouncer_answers() -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex(("127.0.0.1", 6432)) == 0
+
+
+@pytest.mark.skipif(
+    not pgbouncer_answers() and not __import__("os").environ.get("DHARMA_REQUIRE_PGBOUNCER"),
+    reason="no PgBouncer on 127.0.0.1:6432 (.ci/pgbouncer.sh starts one; CI requires it)",
+)
+def test_pgbouncer_is_measured_through_its_admin_console():
+    from apps.validation.checks.pgbouncer import PgBouncerCheck
+
+    result = PgBouncerCheck(dsn=PGBOUNCER_ADMIN).run()
+    assert result.status in (Status.PASS, Status.WARN), result
+    measured = findings(result)
+    assert measured["pool_mode"].value == "transaction"
+    sizes = measured["pool_sizes"].value
+    assert (sizes["default_pool_size"], sizes["min_pool_size"], sizes["reserve_pool_size"]) == (
+        "25",
+        "10",
+        "5",
+    )
+    assert sizes["max_client_conn"] == "1000"
+    assert set(measured["servers"].value) == {"active", "idle", "used"}
+
+
+def test_pgbouncer_not_configured_or_down():
+    from apps.validation.checks.pgbouncer import PgBouncerCheck
+
+    assert PgBouncerCheck(dsn="").run().status == Status.NOT_MEASURED
+    dead = PgBouncerCheck(dsn=f"postgresql://postgres@127.0.0.1:{closed_port()}/pgbouncer").run()
+    assert dead.status == Status.FAIL and "OperationalError" in dead.error

@@ -66,7 +66,9 @@ class PostgresCheck(Check):
         findings: list[Finding] = []
         dsn = self.dsn or database_dsn()
         with psycopg.connect(dsn, connect_timeout=int(self.timeout)) as conn:
-            conn.execute(f"SET statement_timeout = {int(self.timeout * 1000)}")
+            # LOCAL: the whole check is one transaction, and a session setting would outlive it
+            # on a server connection that PgBouncer hands to someone else.
+            conn.execute(f"SET LOCAL statement_timeout = {int(self.timeout * 1000)}")
             version = _one(conn, "SHOW server_version")[0]
             findings.append(info("version", version))
             trips = []
