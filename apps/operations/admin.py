@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils import timezone
 
 from apps.core.admin import AppendOnlyAdmin, DharmaModelAdmin
 from apps.operations.models import (
@@ -132,3 +133,20 @@ class HealthAlertAdmin(DharmaModelAdmin):
     list_filter = ("severity", "acknowledged", "resolved", "service")
     search_fields = ("service", "metric", "message")
     date_hierarchy = "triggered_at"
+    actions = ["acknowledge", "resolve"]
+
+    @admin.action(description="Acknowledge")
+    def acknowledge(self, request, queryset) -> None:
+        count = queryset.filter(acknowledged=False).update(
+            acknowledged=True, acknowledged_by=request.user, acknowledged_at=timezone.now()
+        )
+        self.message_user(request, f"{count} alert(s) acknowledged.")
+
+    @admin.action(description="Resolve")
+    def resolve(self, request, queryset) -> None:
+        count = queryset.filter(resolved=False).update(
+            resolved=True,
+            resolved_at=timezone.now(),
+            resolution_notes=f"resolved by hand by {request.user}",
+        )
+        self.message_user(request, f"{count} alert(s) resolved.")

@@ -176,3 +176,16 @@ def test_pgbouncer_not_configured_or_down():
     assert PgBouncerCheck(dsn="").run().status == Status.NOT_MEASURED
     dead = PgBouncerCheck(dsn=f"postgresql://postgres@127.0.0.1:{closed_port()}/pgbouncer").run()
     assert dead.status == Status.FAIL and "OperationalError" in dead.error
+
+
+def test_alerts_are_acknowledged_and_resolved_from_the_admin(admin_client, admin_user):
+    alert = HealthAlert.objects.create(
+        severity="critical", service="redis", metric="readiness", message="down"
+    )
+    url = "/admin/operations/healthalert/"
+    admin_client.post(url, {"action": "acknowledge", "_selected_action": [alert.pk]})
+    alert.refresh_from_db()
+    assert alert.acknowledged and alert.acknowledged_by == admin_user
+    admin_client.post(url, {"action": "resolve", "_selected_action": [alert.pk]})
+    alert.refresh_from_db()
+    assert alert.resolved and alert.resolved_at is not None
