@@ -189,3 +189,39 @@ def test_alerts_are_acknowledged_and_resolved_from_the_admin(admin_client, admin
     admin_client.post(url, {"action": "resolve", "_selected_action": [alert.pk]})
     alert.refresh_from_db()
     assert alert.resolved and alert.resolved_at is not None
+
+
+def test_the_report_is_built_from_stored_runs_only(tmp_path, http_server):
+    from apps.loadtests.models import LoadTestRun
+
+    run = services.run_validation(checks=["postgresql", "redis"])
+    out = StringIO()
+    call_command("validation_report", stdout=out)
+    text = out.getvalue()
+    assert f"validation run {run.pk}" in text
+    assert "**Rating: NOT READY**" in text  # no load test: the rules say not ready
+    assert "not measured: no load-test run was given" in text
+    assert "## PgBouncer Connection Pooling" in text
+    assert "not measured: the validation run did not include this check." in text
+    round_trip = next(
+        item["value"] for item in run.results[0]["findings"] if item["name"] == "round_trip_ms"
+    )
+    assert f"| round_trip_ms | {round_trip} |" in text
+    call_command(
+        "runloadtest", "--url", http_server.url, "--path", "/", "--vus", "1", "--duration",
+        "300ms", "--no-progress", "--threshold", "http_req_failed:rate<0.01",
+        stdout=StringIO(),
+    )  # fmt: skip
+    loadtest = LoadTestRun.objects.get()
+    target = tmp_path / "report.json"
+    call_command(
+        "validation_report", "--loadtest", str(loadtest.pk), "--format", "json",
+        "--output", str(target),
+    )  # fmt: skip
+    data = json.loads(target.read_text())
+    assert data["sources"]["loadtest_run"] == str(loadtest.pk)
+    assert data["rating"] in ("PRODUCTION READY", "READY WITH WARNINGS")
+    assert data["load_test"]["metrics"][1][0] == "Throughput"
+    with pytest.raises(CommandError) as bad:
+        call_command("validation_report", "--loadtest", "nope")
+    assert bad.value.returncode == 2
