@@ -305,17 +305,22 @@ def get(url: str, timeout: float = 5) -> tuple[int, str]:
         return exc.code, exc.read().decode(errors="replace")
 
 
-def wait_until_serving(base: str, process: subprocess.Popen[bytes], timeout: float) -> None:
-    """Until a baseline view answers 200: it needs nothing of the code being measured."""
+def wait_until_answers(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Until `url` answers 200, or the server process exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited ({process.returncode}) before serving")
+            raise RuntimeError(f"{process.args} exited ({process.returncode}) before serving")
         with contextlib.suppress(OSError):
-            if get(f"{base}/bench/bare-live", timeout=2)[0] == 200:
+            if get(url, timeout=2)[0] == 200:
                 return
         time.sleep(0.3)
-    raise RuntimeError(f"gunicorn did not serve within {timeout:.0f} s")
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def wait_until_serving(base: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Until a baseline view answers 200: it needs nothing of the code being measured."""
+    wait_until_answers(f"{base}/bench/bare-live", process, timeout)
 
 
 def check_endpoints(base: str) -> list[str]:

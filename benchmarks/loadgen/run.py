@@ -36,8 +36,6 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -54,6 +52,7 @@ from benchmarks.health_wrk import (  # noqa: E402 - needs the project root on sy
     gunicorn,
     server_environment,
     wait_for_project_check,
+    wait_until_answers,
 )
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -185,15 +184,7 @@ asyncio.run(main())
 
 
 def wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited ({process.returncode}) before serving")
-        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as response:
-            if response.status == 200:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+    wait_until_answers(url, process, timeout)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
