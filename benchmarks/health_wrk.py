@@ -253,11 +253,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """gunicorn in its own process group; stopped (SIGTERM, then SIGKILL) in bounded time."""
+def gunicorn(
+    env: dict[str, str], log_path: Path, prefix: Sequence[str] = ()
+) -> Iterator[subprocess.Popen[bytes]]:
+    """gunicorn in its own process group; stopped (SIGTERM, then SIGKILL) in bounded time.
+    `prefix` wraps the command (e.g. `taskset -c 1`; the workers inherit the master's affinity)."""
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", "-c", "dharma/gunicorn.conf.py"],
+            [*prefix, PYTHON, "-m", "gunicorn", "-c", "dharma/gunicorn.conf.py"],
             cwd=ROOT,
             env=env,
             stdout=log,

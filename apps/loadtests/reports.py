@@ -110,7 +110,9 @@ def key_findings(run: LoadTestRun, baseline: LoadTestRun | None = None) -> list[
 def _configuration(run: LoadTestRun) -> list[tuple[str, str]]:
     executor = run.config.get("executor", {})
     shape = ", ".join(f"{k}={v}" for k, v in executor.items() if k not in {"kind"})
+    workers = f" over {run.workers} workers, merged" if run.workers > 1 else ""
     return [
+        ("Run", f"{run.pk}{workers}"),
         ("Tool", "Dharma runloadtest (k6 metric definitions)"),
         ("Target", run.target_url),
         ("Executor", f"{run.executor} ({shape})"),

@@ -14,7 +14,11 @@
     the project's. Goal: ours ≥ 2× Locust.
 (c) Dharma's /health/live under gunicorn (dharma/gunicorn.conf.py, a scratch PostgreSQL database
     `dharma_loadgen_bench`, Redis DB 12): ours against wrk at the same concurrency, req/s, p50 and
-    p95. Goal: within 10 % of wrk on each.
+    p95. Goal: within 10 % of wrk on each. `--health-placement split` (the default) keeps the
+    generator and the system under test apart, as on separate machines: gunicorn pinned to core
+    1, ours and `wrk -t1` pinned to core 0. `shared` lets everything share both cores (ours in one
+    process, wrk with two threads): then each generator's own CPU use is taken from the server's,
+    so the comparison measures the generators' costs per connection as much as the server.
 
 It reports and never asserts. The table is printed and written, with the raw runs, to
 benchmarks/results/loadgen-<UTC timestamp>.md and .json. Every server it starts is stopped and
@@ -299,11 +303,21 @@ def run_locust(
     }
 
 
-def run_wrk_lua(wrk: str, url: str, *, connections: int, duration: int, scratch: Path) -> dict:
+def run_wrk_lua(
+    wrk: str,
+    url: str,
+    *,
+    connections: int,
+    duration: int,
+    scratch: Path,
+    threads: int = WRK_THREADS,
+    core: int | None = None,
+) -> dict:
     script = scratch / "percentiles.lua"
     script.write_text(WRK_LUA)
+    command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "-s", str(script), url]
     done = subprocess.run(
-        [wrk, f"-t{WRK_THREADS}", f"-c{connections}", f"-d{duration}s", "-s", str(script), url],
+        pinned(core, command) if core is not None else command,
         capture_output=True,
         text=True,
         timeout=duration + 60,
@@ -341,7 +355,7 @@ def _admin_sql(statement: str) -> None:
 
 
 @contextlib.contextmanager
-def project_server(scratch: Path) -> Iterator[str]:
+def project_server(scratch: Path, core: int | None) -> Iterator[str]:
     port = free_port()
     metrics_dir = scratch / "prometheus"
     metrics_dir.mkdir()
@@ -360,7 +374,8 @@ def project_server(scratch: Path) -> Iterator[str]:
             check=True,
             timeout=600,
         )
-        with gunicorn(env, scratch / "gunicorn.log") as process:
+        prefix = pinned(core, []) if core is not None else []
+        with gunicorn(env, scratch / "gunicorn.log", prefix) as process:
             base = f"http://{HOST}:{port}"
             wait_for(f"{base}/health/live", process)
             yield base
@@ -383,42 +398,61 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "BELOW"
 
 
-def render(measures: list[Measure], args: argparse.Namespace, facts: dict) -> str:
-    ours_static = median_of(measures, "ours", "static")
+def static_rows(measures: list[Measure], args: argparse.Namespace) -> list[str]:
+    ours = median_of(measures, "ours", "static")
     locust = median_of(measures, "locust", "static")
-    ours_live = median_of(measures, "ours", "health")
+    factor = ours["requests_per_s"] / locust["requests_per_s"]
+    return [
+        f"| a | max req/s, 1 core, {args.vus} VUs, static target | "
+        f"{ours['requests_per_s']:,.0f} | — | ≥ {GOAL_RATE:,} | "
+        f"{verdict(ours['requests_per_s'] >= GOAL_RATE)} |",
+        f"| b | req/s vs Locust FastHttpUser (1 core, {args.vus} users) | "
+        f"{ours['requests_per_s']:,.0f} | {locust['requests_per_s']:,.0f} | "
+        f"≥ {GOAL_LOCUST_FACTOR:g}× | **{factor:.1f}×** {verdict(factor >= GOAL_LOCUST_FACTOR)} |",
+    ]
+
+
+def health_rows(measures: list[Measure], args: argparse.Namespace) -> list[str]:
+    ours = median_of(measures, "ours", "health")
     wrk = median_of(measures, "wrk", "health")
-    factor = ours_static["requests_per_s"] / locust["requests_per_s"]
+    rows = []
+    for key, label, fmt in (
+        ("requests_per_s", f"/health/live req/s vs wrk ({args.health_connections} conns)", ",.0f"),
+        ("p50_ms", "/health/live p50 ms vs wrk", ".2f"),
+        ("p95_ms", "/health/live p95 ms vs wrk", ".2f"),
+    ):
+        delta = (ours[key] - wrk[key]) / wrk[key]
+        rows.append(
+            f"| c | {label} | {ours[key]:{fmt}} | {wrk[key]:{fmt}} | "
+            f"within {GOAL_WRK_TOLERANCE:.0%} | {delta:+.1%} "
+            f"{verdict(abs(delta) <= GOAL_WRK_TOLERANCE)} |"
+        )
+    return rows
 
-    def within(ours: float, base: float) -> tuple[str, bool]:
-        delta = (ours - base) / base
-        return f"{delta:+.1%}", abs(delta) <= GOAL_WRK_TOLERANCE
 
-    rate_delta, rate_ok = within(ours_live["requests_per_s"], wrk["requests_per_s"])
-    p50_delta, p50_ok = within(ours_live["p50_ms"], wrk["p50_ms"])
-    p95_delta, p95_ok = within(ours_live["p95_ms"], wrk["p95_ms"])
+def render(measures: list[Measure], args: argparse.Namespace, facts: dict) -> str:
     rows = [
         "| # | measure | ours | baseline | goal | result |",
         "|---|---|--:|--:|---|---|",
-        f"| a | max req/s, 1 core, {args.vus} VUs, static target | "
-        f"{ours_static['requests_per_s']:,.0f} | — | ≥ {GOAL_RATE:,} | "
-        f"{verdict(ours_static['requests_per_s'] >= GOAL_RATE)} |",
-        f"| b | req/s vs Locust FastHttpUser (1 core, {args.vus} users) | "
-        f"{ours_static['requests_per_s']:,.0f} | {locust['requests_per_s']:,.0f} | "
-        f"≥ {GOAL_LOCUST_FACTOR:g}× | **{factor:.1f}×** {verdict(factor >= GOAL_LOCUST_FACTOR)} |",
-        f"| c | /health/live req/s vs wrk ({args.health_connections} conns) | "
-        f"{ours_live['requests_per_s']:,.0f} | {wrk['requests_per_s']:,.0f} | "
-        f"within {GOAL_WRK_TOLERANCE:.0%} | {rate_delta} {verdict(rate_ok)} |",
-        f"| c | /health/live p50 ms vs wrk | {ours_live['p50_ms']:.2f} | {wrk['p50_ms']:.2f} | "
-        f"within {GOAL_WRK_TOLERANCE:.0%} | {p50_delta} {verdict(p50_ok)} |",
-        f"| c | /health/live p95 ms vs wrk | {ours_live['p95_ms']:.2f} | {wrk['p95_ms']:.2f} | "
-        f"within {GOAL_WRK_TOLERANCE:.0%} | {p95_delta} {verdict(p95_ok)} |",
     ]
+    if any(m.target == "static" for m in measures):
+        rows += static_rows(measures, args)
+    if any(m.target == "health" for m in measures):
+        rows += health_rows(measures, args)
+    if args.health_placement == "split":
+        placement = (
+            f"In (c) gunicorn (as dharma/gunicorn.conf.py configures it) is pinned to core "
+            f"{TARGET_CORE}, ours and wrk (one thread) to core {GENERATOR_CORE}."
+        )
+    else:
+        placement = (
+            f"In (c) everything shares all cores: ours unpinned in one process, wrk with "
+            f"{WRK_THREADS} threads, gunicorn as dharma/gunicorn.conf.py configures it."
+        )
     header = (
         f"{args.rounds} interleaved round(s) of {args.duration} s each; medians over rounds. "
         f"Static target: {facts['static_target']}. Generators (ours, Locust) pinned to core "
-        f"{GENERATOR_CORE}. In (c) ours runs unpinned in one process, wrk with {WRK_THREADS} "
-        "threads; gunicorn as dharma/gunicorn.conf.py configures it."
+        f"{GENERATOR_CORE}. {placement}"
     )
     return header + "\n\n" + "\n".join(rows)
 
@@ -450,11 +484,18 @@ def main() -> int:
     parser.add_argument(
         "--health-connections", type=int, default=50, help="concurrency in (c) (50)"
     )
+    parser.add_argument(
+        "--health-placement",
+        choices=("split", "shared"),
+        default="split",
+        help="(c): gunicorn and the generators on separate cores (split, default) or sharing all",
+    )
+    parser.add_argument("--only", choices=("static", "health"), help="run only (a)+(b) or only (c)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _exit_on_signal)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     wrk = ensure_wrk()
-    locust = ensure_locust()
+    locust = ensure_locust() if args.only != "health" else None
     measures: list[Measure] = []
 
     def note(tool: str, target: str, round_number: int, figures: dict[str, float]) -> None:
@@ -479,15 +520,21 @@ def main() -> int:
     facts: dict = {
         "cores": cores(),
         "python": platform.python_version(),
-        "locust": first_line([str(locust), "--version"]),
+        "locust": first_line([str(locust), "--version"]) if locust else "not run",
         "wrk": first_line([wrk, "--version"]).split(" Copyright")[0],
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
     with tempfile.TemporaryDirectory(prefix="dharma-loadgen-") as directory:
         scratch = Path(directory)
-        with static_target(scratch) as (url, description):
-            facts["static_target"] = description
-            for round_number in range(1, args.rounds + 1):
+        with contextlib.ExitStack() as static:
+            if args.only == "health":
+                facts["static_target"] = "not run (--only health)"
+                static_rounds = 0
+            else:
+                url, description = static.enter_context(static_target(scratch))
+                facts["static_target"] = description
+                static_rounds = args.rounds
+            for round_number in range(1, static_rounds + 1):
                 order = ("ours", "locust") if round_number % 2 else ("locust", "ours")
                 for tool in order:
                     if tool == "ours":
@@ -496,30 +543,39 @@ def main() -> int:
                             core=GENERATOR_CORE, scratch=scratch,
                         )  # fmt: skip
                     else:
+                        assert locust is not None
                         figures = run_locust(
                             locust, url, "/health.json", users=args.vus,
                             duration=args.duration, scratch=scratch,
                         )  # fmt: skip
                     note(tool, "static", round_number, figures)
-        with project_server(scratch) as base:
-            # gunicorn's workers import lazily and warm their caches on the first requests:
-            # neither generator should pay for that.
-            run_wrk_lua(
-                wrk, f"{base}/health/live", connections=args.health_connections,
-                duration=WARMUP_SECONDS, scratch=scratch,
-            )  # fmt: skip
-            for round_number in range(1, args.rounds + 1):
+        split = args.health_placement == "split"
+        generator_core = GENERATOR_CORE if split else None
+        wrk_threads = 1 if split else WRK_THREADS
+        health_rounds = 0 if args.only == "static" else args.rounds
+        with contextlib.ExitStack() as health:
+            if health_rounds:
+                base = health.enter_context(project_server(scratch, TARGET_CORE if split else None))
+                # gunicorn's workers import lazily and warm their caches on the first requests:
+                # neither generator should pay for that.
+                run_wrk_lua(
+                    wrk, f"{base}/health/live", connections=args.health_connections,
+                    duration=WARMUP_SECONDS, scratch=scratch, threads=wrk_threads,
+                    core=generator_core,
+                )  # fmt: skip
+            for round_number in range(1, health_rounds + 1):
                 order = ("ours", "wrk") if round_number % 2 else ("wrk", "ours")
                 for tool in order:
                     if tool == "ours":
                         figures = run_ours(
                             base, "/health/live", vus=args.health_connections,
-                            duration=args.duration, core=None, scratch=scratch,
+                            duration=args.duration, core=generator_core, scratch=scratch,
                         )  # fmt: skip
                     else:
                         figures = run_wrk_lua(
                             wrk, f"{base}/health/live", connections=args.health_connections,
-                            duration=args.duration, scratch=scratch,
+                            duration=args.duration, scratch=scratch, threads=wrk_threads,
+                            core=generator_core,
                         )  # fmt: skip
                     note(tool, "health", round_number, figures)
     facts["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]

@@ -1,6 +1,7 @@
 """Stored runs: the command stores what it measured; `--async` queues on Celery (a real worker
 on Redis here); cancelling; a worker killed mid-run is reaped, never left "running"."""
 
+import json
 import os
 import signal
 import subprocess
@@ -188,6 +189,25 @@ def test_a_run_through_a_real_celery_worker_and_a_worker_killed_mid_run(
     assert long.status == RunStatus.ERRORED and "worker" in long.error
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_run_split_over_real_celery_workers_is_waited_for_and_merged(
+    http_server, celery_worker_process, tmp_path
+):
+    export = tmp_path / "summary.json"
+    run_command(
+        "--url", http_server.url, "--path", "/", "--vus", "2", "--duration", "1s",
+        "--workers", "2", "--threshold", "http_req_failed:rate<0.01",
+        "--summary-export", str(export),
+    )  # fmt: skip
+    parent = LoadTestRun.objects.get(parent__isnull=True)
+    parts = list(parent.parts.all())
+    assert parent.status == RunStatus.PASSED and len(parts) == 2
+    assert all(part.worker and part.task_id for part in parts)  # each ran on the worker
+    assert parent.requests == sum(part.requests for part in parts) == http_server.requests
+    exported = json.loads(export.read_text())["metrics"]
+    assert exported["http_reqs"]["values"]["count"] == parent.requests
+
+
 @pytest.mark.django_db
 def test_baseline_comparison_and_reports(http_server, tmp_path):
     from io import StringIO
@@ -254,13 +274,19 @@ def test_the_load_is_split_over_workers():
 
 
 @pytest.mark.django_db(transaction=True)  # parts finish on their own connections
-def test_a_run_over_several_workers_merges_their_parts(http_server):
+def test_a_run_over_several_workers_merges_their_parts(http_server, tmp_path):
     # Without a broker the parts run one after the other in-process; the merge is the same.
+    export, report = tmp_path / "summary.json", tmp_path / "run.md"
     run_command(
         "--url", http_server.url, "--path", "/", "--vus", "3", "--duration", "500ms",
         "--workers", "2", "--name", "split", "--threshold", "http_reqs:count>0",
+        "--summary-export", str(export), "--report", str(report),
     )  # fmt: skip
     parent = LoadTestRun.objects.get(parent__isnull=True)
+    # The command waited for the merged result and wrote it like a local run's.
+    exported = json.loads(export.read_text())["metrics"]
+    assert exported["http_reqs"]["values"]["count"] == http_server.requests
+    assert str(parent.pk) in report.read_text()
     parts = list(parent.parts.order_by("name"))
     assert [part.options["vus"] for part in parts] == ["2", "1"]
     assert all(part.status == RunStatus.PASSED for part in parts)
@@ -284,3 +310,37 @@ def test_a_reaped_part_ends_its_parent():
     assert services.reap_stale_runs() == 1
     parent.refresh_from_db()
     assert parent.status == RunStatus.ERRORED and "No heartbeat" in parent.error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_distributed_run_whose_threshold_fails_exits_99(http_server):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError) as raised:
+        run_command(
+            "--url", http_server.url, "--path", "/", "--vus", "2", "--duration", "300ms",
+            "--workers", "2", "--threshold", "http_reqs:count<1",
+        )  # fmt: skip
+    assert raised.value.returncode == 99
+    assert LoadTestRun.objects.get(parent__isnull=True).status == RunStatus.FAILED
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--async", "--report", "x.md"], "--report: --async returns before the run ends"),
+        (["--async", "--junit", "x.xml"], "--junit: --async returns"),
+        (["--workers", "2", "--out", "csv=x.csv"], "not available with --async or --workers"),
+        (["--workers", "2", "--wait-timeout", "soon"], "--wait-timeout"),
+    ],
+)
+def test_outputs_a_queued_run_cannot_give_are_refused_first(http_server, extra, message):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError) as raised:
+        run_command("--url", http_server.url, "--path", "/", "--vus", "2", "--duration", "1s",
+                    *extra)  # fmt: skip
+    assert raised.value.returncode == 2 and message in str(raised.value)
+    assert http_server.connections == 0
+    assert not LoadTestRun.objects.exists()

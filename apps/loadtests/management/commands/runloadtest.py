@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import uuid
 from contextlib import ExitStack
 from pathlib import Path
@@ -26,7 +27,9 @@ from apps.loadtests.engine.config import (
     DEFAULT_GRACEFUL_STOP_S,
     DEFAULT_REQUEST_TIMEOUT_S,
     PROFILES,
+    parse_duration,
 )
+from apps.loadtests.engine.results import RunResult
 from apps.loadtests.exceptions import ConfigError
 from apps.loadtests.models import LoadTestRun, RunStatus
 from apps.loadtests.options import config_from_options
@@ -34,6 +37,7 @@ from apps.loadtests.options import config_from_options
 EXIT_USAGE = 2
 EXIT_ABORTED = 1
 EXIT_THRESHOLDS = 99  # k6's ThresholdsHaveFailed
+POLL_S = 0.5
 
 
 class Command(BaseCommand):
@@ -95,7 +99,15 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=1,
-            help="split the load over N Celery workers and merge their results (queued)",
+            help=(
+                "split the load over N Celery workers, wait for their merged result (unless "
+                "--async) and report it like a local run"
+            ),
+        )
+        jobs.add_argument(
+            "--wait-timeout",
+            metavar="DURATION",
+            help="with --workers: how long to wait beyond the planned duration (default 2m)",
         )
         jobs.add_argument(
             "--baseline", metavar="RUN_ID", help="compare with this stored run (Δ per metric)"
@@ -128,6 +140,15 @@ class Command(BaseCommand):
             password = options["login"].split(":", 1)[1]
         if options["workers"] < 1 or options["workers"] > 64:
             raise CommandError("--workers: between 1 and 64", returncode=EXIT_USAGE)
+        queued_only = options["run_async"]
+        if queued_only or options["workers"] > 1:
+            self._refuse_local_outputs(options, queued_only=queued_only, csv=csv_path is not None)
+        try:
+            wait_s = config.executor.planned_duration_s + parse_duration(
+                options.get("wait_timeout") or "2m", what="--wait-timeout"
+            )
+        except ConfigError as exc:
+            raise CommandError(str(exc), returncode=EXIT_USAGE) from None
         if options["workers"] > 1:
             try:
                 parent = services.run_create_distributed(
@@ -144,6 +165,15 @@ class Command(BaseCommand):
                 f"queued load-test run {parent.pk} over {options['workers']} workers "
                 f"({parent.get_status_display().lower()})"
             )
+            if queued_only:
+                return
+            parent = self._wait(parent, wait_s)
+            if parent.result is None:
+                raise CommandError(
+                    f"load-test run {parent.pk} {parent.status}: {parent.error or 'no result'}",
+                    returncode=EXIT_ABORTED,
+                )
+            self._finish(parent, RunResult.from_dict(parent.result), baseline, options, trend_stats)
             return
         if options["run_async"]:
             run = services.run_create(
@@ -177,6 +207,66 @@ class Command(BaseCommand):
         run, result = outcome
         if result is None:
             raise CommandError(f"load-test run {run.pk} errored: {run.error}", returncode=1)
+        self._finish(run, result, baseline, options, trend_stats)
+
+    def _refuse_local_outputs(
+        self, options: dict[str, Any], *, queued_only: bool, csv: bool
+    ) -> None:
+        """Outputs a queued or distributed run cannot give, refused before anything runs."""
+        if csv:
+            raise CommandError(
+                "--out csv: per-request samples stay with the process that made them; "
+                "not available with --async or --workers",
+                returncode=EXIT_USAGE,
+            )
+        if queued_only:
+            given = [
+                flag
+                for flag, key in (
+                    ("--report", "report"),
+                    ("--summary-export", "summary_export"),
+                    ("--junit", "junit"),
+                    ("--result", "result"),
+                )
+                if options.get(key)
+            ]
+            if given:
+                raise CommandError(
+                    f"{', '.join(given)}: --async returns before the run ends; write them "
+                    "later from the stored run (the admin's report links), or leave out --async",
+                    returncode=EXIT_USAGE,
+                )
+
+    def _wait(self, run: LoadTestRun, wait_s: float) -> LoadTestRun:
+        """Poll the stored run until its workers have finished it; Ctrl-C cancels it."""
+        deadline = time.monotonic() + wait_s
+        try:
+            while not run.finished:
+                if time.monotonic() > deadline:
+                    raise CommandError(
+                        f"load-test run {run.pk} has not finished within {wait_s:.0f} s; it "
+                        "goes on on the workers (see it in the admin)",
+                        returncode=EXIT_ABORTED,
+                    )
+                time.sleep(POLL_S)
+                run.refresh_from_db()
+        except KeyboardInterrupt:
+            services.run_cancel(run)
+            raise CommandError(
+                f"load-test run {run.pk} cancelled", returncode=EXIT_ABORTED
+            ) from None
+        return run
+
+    def _finish(
+        self,
+        run: LoadTestRun,
+        result: RunResult,
+        baseline: LoadTestRun | None,
+        options: dict[str, Any],
+        trend_stats: tuple[str, ...],
+    ) -> None:
+        """Summary, comparison, files and exit code, the same for a local and a merged run."""
+        report = options.get("report")
         self.stdout.write(summary.render_text(result, trend_stats))
         self.stdout.write(f"stored as load-test run {run.pk} ({run.status})")
         if baseline is not None:
