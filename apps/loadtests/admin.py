@@ -23,7 +23,9 @@ class RunForm(forms.Form):
     """A new run from the admin: queued on the `loadtests` Celery queue."""
 
     name = forms.CharField(required=False, max_length=200)
-    url = forms.CharField(help_text="Base URL of an allowed host, e.g. http://127.0.0.1:8000")
+    url = forms.CharField(
+        help_text="Base URL of an allowed host, e.g. http://127.0.0.1:8000 or https://…"
+    )
     paths = forms.CharField(
         initial="/health", help_text="One path per line; PATH:N gives it weight N."
     )
@@ -35,11 +37,17 @@ class RunForm(forms.Form):
         initial="http_req_duration:p(95)<300\nhttp_req_failed:rate<0.01",
         help_text="One k6 threshold per line.",
     )
+    insecure_skip_tls_verify = forms.BooleanField(
+        required=False,
+        label="Skip TLS verification",
+        help_text="https: accept any certificate (a self-signed one on a test host).",
+    )
 
     def options(self) -> dict:
         data = self.cleaned_data
         return {
             "url": data["url"],
+            "insecure_skip_tls_verify": data["insecure_skip_tls_verify"],
             "path": [line.strip() for line in data["paths"].splitlines() if line.strip()],
             "vus": str(data["vus"]),
             "duration": data["duration"],

@@ -36,7 +36,7 @@ from apps.loadtests.exceptions import ConfigError
 OPTION_KEYS = (
     "url", "path", "scenario", "login", "vus", "duration", "stage", "rate", "max_vus",
     "profile", "graceful_stop", "graceful_ramp_down", "timeout", "threshold",
-    "summary_trend_stats",
+    "summary_trend_stats", "insecure_skip_tls_verify",
 )  # fmt: skip
 
 
@@ -48,6 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "timeout": f"{DEFAULT_REQUEST_TIMEOUT_S:g}s", "threshold": [],
     "summary_trend_stats": ",".join(summary.TREND_STATS_DEFAULT),
     "out": [], "summary_export": None, "junit": None, "result": None,
+    "insecure_skip_tls_verify": False,
 }  # fmt: skip
 
 
@@ -126,6 +127,7 @@ def config_from_options(
         login=_login(options.get("login"), password),
         request_timeout_s=parse_duration(options["timeout"], what="--timeout"),
         profile=chosen.name if chosen else None,
+        insecure_skip_tls_verify=bool(options["insecure_skip_tls_verify"]),
     )
     return config, summary.parse_trend_stats(options["summary_trend_stats"]), csv_path
 

@@ -10,13 +10,17 @@ Paths:
     /api/v1/auth/token/   POST: {"access": "test-access-token"}
     anything else  200 {"status":"ok"}
 
-It counts connections and requests and keeps each request's Authorization header.
+It counts connections and requests and keeps each request's Authorization header. The
+`https_server` fixture serves the same over TLS with a self-signed certificate for localhost and
+127.0.0.1, made once per session by the openssl command line.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
+import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -43,6 +47,7 @@ class FakeServer:
     delay: float = 0.0
     body_delay: float = 0.0
     port: int = 0
+    scheme: str = "http"
     connections: int = 0
     requests: int = 0
     authorizations: list[str] = field(default_factory=list)
@@ -50,7 +55,7 @@ class FakeServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -105,14 +110,14 @@ class FakeServer:
 
 
 @contextlib.contextmanager
-def serve(**options: float) -> Iterator[FakeServer]:
-    server = FakeServer(**options)
+def serve(tls: ssl.SSLContext | None = None, **options: float) -> Iterator[FakeServer]:
+    server = FakeServer(**options, scheme="https" if tls else "http")
     loop = asyncio.new_event_loop()
     started = threading.Event()
     holder: dict[str, asyncio.Server] = {}
 
     async def start() -> None:
-        holder["server"] = await asyncio.start_server(server.handle, "127.0.0.1", 0)
+        holder["server"] = await asyncio.start_server(server.handle, "127.0.0.1", 0, ssl=tls)
         server.port = holder["server"].sockets[0].getsockname()[1]
         started.set()
 
@@ -139,6 +144,28 @@ def serve(**options: float) -> Iterator[FakeServer]:
 @pytest.fixture
 def http_server() -> Iterator[FakeServer]:
     with serve() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def self_signed(tmp_path_factory) -> tuple[str, str]:
+    """(certificate, key) PEM files for CN=localhost, valid for localhost and 127.0.0.1."""
+    directory = tmp_path_factory.mktemp("tls")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return str(cert), str(key)
+
+
+@pytest.fixture
+def https_server(self_signed) -> Iterator[FakeServer]:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*self_signed)
+    with serve(tls=context) as server:
         yield server
 
 

@@ -109,13 +109,22 @@ def test_executor_shortcuts_follow_k6():
 def test_targets_and_allow_list():
     target = parse_target("http://[::1]:8000/base/")
     assert (target.host, target.port, target.base_path) == ("::1", 8000, "/base")
+    secure = parse_target("https://localhost/api")
+    assert (secure.scheme, secure.port, secure.host_header, secure.tls) == (
+        "https",
+        443,
+        "localhost",
+        True,
+    )
+    assert parse_target("https://localhost:8443").host_header == "localhost:8443"
+    assert parse_target("http://localhost:443").host_header == "localhost:443"
     check_target_allowed(target, ["localhost", "0:0::1"])
     with pytest.raises(TargetNotAllowedError, match=r"example\.com"):
         check_target_allowed(parse_target("http://example.com"), ["localhost", "127.0.0.1"])
     for bad in (
         "ftp://localhost",
-        "https://localhost",
         "localhost:8000",
+        "https://",
         "http://:80",
         "http://h:x",
     ):

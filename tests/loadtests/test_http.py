@@ -119,3 +119,49 @@ def test_timeouts_fail_the_request(slow_server):
     )
     assert result.store.errors["timeout"] >= 1
     assert result.store.status_counts().keys() == {0}
+
+
+def test_https_times_the_tls_handshake_apart_from_connecting(https_server):
+    # /close: the server closes every connection, so each request connects and shakes hands.
+    result = run(
+        https_server.url, paths=["/close"], executor=ConstantVUs(1, 0.3, 2.0),
+        insecure_skip_tls_verify=True,
+    )  # fmt: skip
+    store = result.store
+    count = store.values("http_reqs")[0]["count"]
+    assert count >= 2 and store.status_counts() == {200: count}
+    assert https_server.connections == https_server.requests == count
+    stats = ("min", "max", "avg", "count")
+    tls = store.values("http_req_tls_handshaking", trend_stats=stats)[0]
+    connecting = store.values("http_req_connecting", trend_stats=stats)[0]
+    blocked = store.values("http_req_blocked", trend_stats=stats)[0]
+    assert tls["count"] == count and tls["min"] > 0  # every request had a new handshake
+    assert connecting["min"] > 0
+    # blocked spans the whole wait for a connection: connect and handshake included
+    assert blocked["avg"] >= connecting["avg"] + tls["avg"]
+
+
+def test_https_reuses_its_connection_and_handshakes_once(https_server):
+    result = run(
+        https_server.url, paths=["/json"], executor=ConstantVUs(1, 0.2, 2.0),
+        insecure_skip_tls_verify=True,
+    )  # fmt: skip
+    tls = result.store.values("http_req_tls_handshaking", trend_stats=("max", "min"))[0]
+    assert https_server.connections == 1 and https_server.requests >= 2
+    assert tls["max"] > 0 and tls["min"] == 0
+
+
+def test_an_untrusted_certificate_fails_the_requests_with_the_reason(https_server):
+    result = run(https_server.url, executor=ConstantVUs(1, 0.1, 2.0))
+    store = result.store
+    count = store.values("http_reqs")[0]["count"]
+    assert count >= 1 and store.status_counts() == {0: count}
+    (reason,) = store.errors
+    assert reason.startswith("tls: certificate verify failed") and store.errors[reason] == count
+    assert https_server.requests == 0  # nothing was sent over an untrusted connection
+
+
+def test_plain_http_has_no_handshake(http_server):
+    result = run(http_server.url, executor=ConstantVUs(1, 0.1, 2.0))
+    tls = result.store.values("http_req_tls_handshaking", trend_stats=("max", "count"))[0]
+    assert tls["max"] == 0 and tls["count"] >= 1

@@ -89,7 +89,7 @@ def fake_samples(count, seed):
     for _ in range(count):
         status = rng.choice([200, 200, 200, 404, 0])
         name = rng.choice(["/health", "/api/v1/x"])
-        phases = tuple(rng.uniform(0, 0.01) for _ in range(5))
+        phases = tuple(rng.uniform(0, 0.01) for _ in range(6))
         samples.append(("GET", name, status, phases))
     return samples
 

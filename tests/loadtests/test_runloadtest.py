@@ -77,7 +77,7 @@ def test_usage_errors_exit_2_before_any_request(http_server, args, message):
     assert http_server.connections == 0
 
 
-@pytest.mark.parametrize("url", ["http//x", "https://127.0.0.1:1", "http://127.0.0.1:99999"])
+@pytest.mark.parametrize("url", ["http//x", "ftp://127.0.0.1:1", "http://127.0.0.1:99999"])
 def test_bad_urls_exit_2(url):
     assert exit_code("--url", url)[0] == 2
 
@@ -125,3 +125,18 @@ def test_writes_the_summary_export_junit_and_csv(http_server, tmp_path):
 def test_profiles_are_offered():
     code, message = exit_code("--url", "http://127.0.0.1:1", "--profile", "nope")
     assert code == 2 or "invalid choice" in message
+
+
+def test_an_https_target_with_a_self_signed_certificate(https_server, tmp_path):
+    export = tmp_path / "summary.json"
+    args = (
+        "--url", https_server.url, "--path", "/", "--vus", "1", "--duration", "200ms",
+        "--threshold", "http_req_failed:rate<0.01", "--summary-export", str(export),
+    )  # fmt: skip
+    code, message = exit_code(*args)
+    assert code == 99 and "http_req_failed" in message  # the certificate is not trusted
+    code, _ = exit_code(*args, "--insecure-skip-tls-verify")
+    assert code == 0
+    metrics = json.loads(export.read_text())["metrics"]
+    assert metrics["http_req_tls_handshaking"]["values"]["max"] > 0
+    assert https_server.requests == metrics["http_reqs"]["values"]["count"]

@@ -65,7 +65,7 @@ def store_with(durations_ms_by_path):
     for (name, status), durations in durations_ms_by_path.items():
         bucket = collector.bucket("GET", name, status)
         for duration in durations:
-            collector.record_request(bucket, 0.0, 0.0, 0.0, duration / 1000, 0.0, 10, 20)
+            collector.record_request(bucket, 0.0, 0.0, 0.0, 0.0, duration / 1000, 0.0, 10, 20)
     collector.store.duration_s = 2.0
     return collector.store
 

@@ -219,31 +219,38 @@ class Target:
     host: str
     port: int
     base_path: str
+    scheme: str = "http"
+
+    @property
+    def tls(self) -> bool:
+        return self.scheme == "https"
 
     @property
     def host_header(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return host if self.port == 80 else f"{host}:{self.port}"
+        return host if self.port == DEFAULT_PORTS[self.scheme] else f"{host}:{self.port}"
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def parse_target(url: str) -> Target:
-    """An http:// base URL; TLS is not spoken by the client, so https:// is refused clearly."""
+    """An http:// or https:// base URL."""
     try:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError as exc:
         raise ConfigError(f"URL {url!r}: {exc}") from None
-    if parts.scheme == "https":
-        raise ConfigError(f"URL {url!r}: https is not supported, use an http:// URL")
-    if parts.scheme != "http" or not parts.hostname:
-        raise ConfigError(f"URL {url!r}: expected http://HOST[:PORT][/BASE]")
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        raise ConfigError(f"URL {url!r}: expected http(s)://HOST[:PORT][/BASE]")
     if parts.query or parts.fragment:
         raise ConfigError(f"URL {url!r}: a base URL takes no query or fragment")
     return Target(
         url=url.strip(),
         host=parts.hostname,
-        port=port or 80,
+        port=port or DEFAULT_PORTS[parts.scheme],
         base_path=parts.path.rstrip("/"),
+        scheme=parts.scheme,
     )
 
 
@@ -295,6 +302,7 @@ class RunConfig:
     max_exact_samples: int = DEFAULT_MAX_EXACT_SAMPLES
     profile: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    insecure_skip_tls_verify: bool = False  # k6's insecureSkipTLSVerify
 
     def to_dict(self) -> dict[str, Any]:
         executor = asdict(self.executor)
@@ -308,6 +316,7 @@ class RunConfig:
             "request_timeout_s": self.request_timeout_s,
             "max_exact_samples": self.max_exact_samples,
             "profile": self.profile,
+            "insecure_skip_tls_verify": self.insecure_skip_tls_verify,
         }
 
 

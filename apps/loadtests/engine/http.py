@@ -8,8 +8,9 @@ and the body is kept only when a check needs it.
 
 Phases follow k6's tracer (lib/netext/httpext/tracer.go):
 
-    blocked     from asking for a connection until having one (a new one: DNS + connect)
+    blocked     from asking for a connection until having one (a new one: connect + TLS)
     connecting  TCP connect of a new connection, 0 on a reused one
+    tls_handshaking  the TLS handshake of a new https connection, 0 otherwise
     sending     from having the connection until the request is written
     waiting     from written to the first byte of the response (time to first byte)
     receiving   from the first byte to the last
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from time import perf_counter
@@ -35,19 +37,38 @@ from apps.loadtests.engine.metrics import MetricsCollector, RequestBucket
 
 @dataclass(frozen=True)
 class Endpoint:
-    """A resolved target: the IP address connections go to (resolved once per run)."""
+    """A resolved target: the IP address connections go to (resolved once per run) and, for
+    https, the TLS context and the name the certificate must carry."""
 
     host: str
     port: int
+    tls: ssl.SSLContext | None = None
+    server_hostname: str | None = None
 
 
-async def resolve(target: Target) -> Endpoint:
+def tls_context(*, insecure: bool) -> ssl.SSLContext:
+    """The system's trusted CAs and hostname checks, or (k6's insecureSkipTLSVerify) none."""
+    context = ssl.create_default_context()
+    if insecure:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+async def resolve(target: Target, *, insecure: bool = False) -> Endpoint:
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     if not infos:
         raise OSError(f"cannot resolve {target.host}")
     address = infos[0][4]
-    return Endpoint(host=str(address[0]), port=int(address[1]))
+    if not target.tls:
+        return Endpoint(host=str(address[0]), port=int(address[1]))
+    return Endpoint(
+        host=str(address[0]),
+        port=int(address[1]),
+        tls=tls_context(insecure=insecure),
+        server_hostname=target.host,
+    )
 
 
 class PreparedRequest:
@@ -187,6 +208,10 @@ def describe_error(exc: BaseException) -> str:
         return "timeout"
     if isinstance(exc, socket.gaierror):
         return "dns lookup failed"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"tls: certificate verify failed: {exc.verify_message}"
+    if isinstance(exc, ssl.SSLError):
+        return f"tls: {exc.reason or exc}"
     return str(exc) or type(exc).__name__
 
 
@@ -203,9 +228,11 @@ class HttpClient:
         self._connection: _Connection | None = None
         self._factory: Callable[[], _Connection] = _Connection
 
-    async def _connect(self) -> _Connection:
+    async def _connect(self) -> tuple[_Connection, float, float]:
         """A new connection to the resolved address (an IP literal, so uvloop connects without
-        a resolver round trip; uvloop also sets TCP_NODELAY on its TCP transports)."""
+        a resolver round trip; uvloop also sets TCP_NODELAY on its TCP transports), with its
+        TCP connect and TLS handshake times: TLS is started on the connected socket so that the
+        two phases are measured apart, as k6 does."""
         # A timer handle rather than asyncio.timeout(): with servers that close every connection
         # this runs once per request, and the context manager costs several times more.
         task = asyncio.current_task()
@@ -216,10 +243,28 @@ class HttpClient:
             task.cancel()  # type: ignore[union-attr]
 
         timer = self.loop.call_later(self.timeout, expire)
+        started = perf_counter()
+        handshaking = 0.0
         try:
-            _, connection = await self.loop.create_connection(
+            transport, connection = await self.loop.create_connection(
                 self._factory, self.endpoint.host, self.endpoint.port
             )
+            connected = perf_counter()
+            if self.endpoint.tls is not None:
+                try:
+                    secure = await self.loop.start_tls(
+                        transport,
+                        connection,
+                        self.endpoint.tls,
+                        server_hostname=self.endpoint.server_hostname,
+                    )
+                except BaseException:
+                    transport.abort()
+                    raise
+                if secure is None:
+                    raise ConnectionResetError("connection closed during the TLS handshake")
+                connection.transport = secure
+                handshaking = perf_counter() - connected
         except asyncio.CancelledError:
             if not expired:
                 raise
@@ -227,18 +272,18 @@ class HttpClient:
             raise TimeoutError("connect timed out") from None
         finally:
             timer.cancel()
-        return connection
+        return connection, connected - started, handshaking
 
     async def request(self, request: PreparedRequest) -> Response:
         """Send one request and record it; a transport error gives status 0."""
         get_conn = perf_counter()
-        connecting = 0.0
+        connecting = handshaking = 0.0
         connection = self._connection
         reused = connection is not None and not connection.closed
         try:
             if not reused:
-                connection = self._connection = await self._connect()
-                connecting = perf_counter() - get_conn
+                connection, connecting, handshaking = await self._connect()
+                self._connection = connection
             assert connection is not None
             got_conn = perf_counter()
             status, wrote = await self._exchange(connection, request)
@@ -247,9 +292,9 @@ class HttpClient:
                 # back): the request never reached it, so retry once on a new connection, as
                 # Go's transport (and so k6) does.
                 get_conn = perf_counter()
-                connection = self._connection = await self._connect()
+                connection, connecting, handshaking = await self._connect()
+                self._connection = connection
                 got_conn = perf_counter()
-                connecting = got_conn - get_conn
                 status, wrote = await self._exchange(connection, request)
                 if status < 0:
                     raise ConnectionResetError("connection closed by the server")
@@ -258,10 +303,10 @@ class HttpClient:
                 self._connection.close()  # mid-exchange: the connection's state is unknown
                 self._connection = None
             raise
-        except (OSError, ConnectionError, TimeoutError) as exc:
+        except (OSError, ConnectionError, TimeoutError) as exc:  # ssl.SSLError is an OSError
             if self._connection is not None and self._connection.closed:
                 self._connection = None
-            self._record(request, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0)
+            self._record(request, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 0)
             self.collector.record_error(describe_error(exc))
             return Response(status=0, body=None, error=describe_error(exc))
         first_byte = connection.first_byte
@@ -271,6 +316,7 @@ class HttpClient:
             status,
             got_conn - get_conn,
             connecting,
+            handshaking,
             wrote - got_conn,
             first_byte - wrote if first_byte > wrote else 0.0,
             done - first_byte,
@@ -315,6 +361,7 @@ class HttpClient:
         status: int,
         blocked: float,
         connecting: float,
+        handshaking: float,
         sending: float,
         waiting: float,
         receiving: float,
@@ -327,7 +374,7 @@ class HttpClient:
                 request.method, request.name, status
             )
         self.collector.record_request(
-            bucket, blocked, connecting, sending, waiting, receiving, sent, received
+            bucket, blocked, connecting, handshaking, sending, waiting, receiving, sent, received
         )
 
     def close(self) -> None:

@@ -2,7 +2,8 @@
 
 Definitions follow k6 (https://grafana.com/docs/k6/latest/using-k6/metrics/reference/):
 `http_req_duration` = sending + waiting + receiving; `http_req_blocked` is the time until a
-connection was obtained (for a new connection that includes connecting); `http_req_failed` is a
+connection was obtained (for a new connection that includes connecting and, over https, the TLS
+handshake, `http_req_tls_handshaking`); `http_req_failed` is a
 rate whose "true" samples are responses outside 200–399 and transport errors (status 0);
 `http_req_duration{expected_response:true}` covers the responses that did not fail. Times are in
 milliseconds, data in bytes.
@@ -43,6 +44,7 @@ PHASES = (
     "http_req_duration",
     "http_req_blocked",
     "http_req_connecting",
+    "http_req_tls_handshaking",
     "http_req_sending",
     "http_req_waiting",
     "http_req_receiving",
@@ -66,6 +68,7 @@ METRICS: dict[str, MetricDef] = {
     "http_req_failed": MetricDef("rate", "default"),
     "http_req_receiving": MetricDef("trend", "time"),
     "http_req_sending": MetricDef("trend", "time"),
+    "http_req_tls_handshaking": MetricDef("trend", "time"),
     "http_req_waiting": MetricDef("trend", "time"),
     "http_reqs": MetricDef("counter", "default"),
     "iteration_duration": MetricDef("trend", "time"),
@@ -297,7 +300,11 @@ class RequestBucket:
         bucket.count = int(data["count"])
         bucket.bytes_sent = int(data["bytes_sent"])
         bucket.bytes_received = int(data["bytes_received"])
-        bucket.trends = {phase: Trend.from_dict(data["trends"][phase]) for phase in PHASES}
+        # A result stored before a phase existed has none of its samples: an empty trend.
+        bucket.trends = {
+            phase: Trend.from_dict(data["trends"][phase]) if phase in data["trends"] else Trend()
+            for phase in PHASES
+        }
         return bucket
 
 
@@ -609,6 +616,7 @@ class MetricsCollector:
         bucket: RequestBucket,
         blocked: float,
         connecting: float,
+        tls_handshaking: float,
         sending: float,
         waiting: float,
         receiving: float,
@@ -621,6 +629,7 @@ class MetricsCollector:
         trends["http_req_duration"].samples.append(duration)
         trends["http_req_blocked"].samples.append(blocked * 1000)
         trends["http_req_connecting"].samples.append(connecting * 1000)
+        trends["http_req_tls_handshaking"].samples.append(tls_handshaking * 1000)
         trends["http_req_sending"].samples.append(sending * 1000)
         trends["http_req_waiting"].samples.append(waiting * 1000)
         trends["http_req_receiving"].samples.append(receiving * 1000)

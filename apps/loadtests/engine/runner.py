@@ -71,6 +71,7 @@ class _SamplingCollector(MetricsCollector):
         bucket: RequestBucket,
         blocked: float,
         connecting: float,
+        tls_handshaking: float,
         sending: float,
         waiting: float,
         receiving: float,
@@ -78,8 +79,9 @@ class _SamplingCollector(MetricsCollector):
         received: int,
     ) -> None:
         super().record_request(
-            bucket, blocked, connecting, sending, waiting, receiving, sent, received
-        )
+            bucket, blocked, connecting, tls_handshaking, sending, waiting, receiving, sent,
+            received,
+        )  # fmt: skip
         self.sink.request(
             bucket.key,
             time(),
@@ -87,6 +89,7 @@ class _SamplingCollector(MetricsCollector):
                 "http_req_duration": (sending + waiting + receiving) * 1000,
                 "http_req_blocked": blocked * 1000,
                 "http_req_connecting": connecting * 1000,
+                "http_req_tls_handshaking": tls_handshaking * 1000,
                 "http_req_sending": sending * 1000,
                 "http_req_waiting": waiting * 1000,
                 "http_req_receiving": receiving * 1000,
@@ -185,7 +188,7 @@ async def _run(
     stop: threading.Event | None = None,
 ) -> tuple[float, str | None]:
     try:
-        endpoint = await resolve(config.target)
+        endpoint = await resolve(config.target, insecure=config.insecure_skip_tls_verify)
     except OSError as exc:
         return 0.0, f"cannot resolve {config.target.host}: {exc}"
     token = None

@@ -57,6 +57,11 @@ class Command(BaseCommand):
         )
         target.add_argument("--scenario", help="YAML/JSON scenario file (requests, checks)")
         target.add_argument("--login", metavar="EMAIL:PASSWORD", help="log in, send the token")
+        target.add_argument(
+            "--insecure-skip-tls-verify",
+            action="store_true",
+            help="https: accept any certificate (a self-signed one on a test host), as k6's flag",
+        )
         shape = parser.add_argument_group("load shape")
         shape.add_argument("--vus", help="constant VUs (or startVUs with --stage)")
         shape.add_argument("--duration", help="e.g. 30s, 1m30s")
