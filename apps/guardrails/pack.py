@@ -16,7 +16,7 @@ Installed by a migration and re-synced with `manage.py sync_policies`; every bui
 from datetime import date
 from typing import Any
 
-PACK_VERSION = "2026.11"
+PACK_VERSION = "2026.11.2"
 
 S3 = ["s3", "aws_s3_bucket", "AWS::S3::Bucket"]
 AWS_SG = ["security-group", "aws_security_group", "AWS::EC2::SecurityGroup"]
@@ -812,19 +812,39 @@ CLOUD = [
     ),
     _cloud(
         "azure-storage-public",
-        "Storage account disallows public access",
+        "Storage blobs restrict public access",
         "critical",
+        "soft-fail",
+        "CKV_AZURE_190",
+        AZ_STORAGE,
+        "azure",
+        {
+            "kind": "equals",
+            "path": "allow_nested_items_to_be_public",
+            "value": False,
+            "required": True,
+            "remediation": "Set allow_nested_items_to_be_public to false (azurerm allows it "
+            "when unset).",
+        },
+        "Blobs cannot be made public.",
+    ),
+    _cloud(
+        "azure-storage-public-network",
+        "Storage account disallows public network access",
+        "high",
         "soft-fail",
         "CKV_AZURE_59",
         AZ_STORAGE,
         "azure",
         {
-            "kind": "not_equals",
-            "path": "allow_nested_items_to_be_public",
-            "value": True,
-            "remediation": "Set allow_nested_items_to_be_public to false.",
+            "kind": "equals",
+            "path": "public_network_access_enabled",
+            "value": False,
+            "required": True,
+            "remediation": "Set public_network_access_enabled to false and reach the account "
+            "through private endpoints (azurerm enables public access when unset).",
         },
-        "Blobs cannot be made public.",
+        "Storage accounts are not reachable from the public internet.",
     ),
     _cloud(
         "azure-storage-network-deny",
