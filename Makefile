@@ -10,7 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dharma
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
 .PHONY: help install install-dev run serve worker beat migrate seed test lint format \
-	migrations-check sqlite-migrations-check check-services pytest bench clean
+	migrations-check sqlite-migrations-check check-services pytest bench clean checkov
 
 help:
 	@echo "make run    - first run: venv, install, migrate, seed demo, serve on http://127.0.0.1:8000"
@@ -28,8 +28,16 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# Checkov in its own venv (its pins clash with ours); the IaC engine's tests run its CLI.
+CHECKOV_VENV := .venv-checkov
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev checkov
+checkov: $(CHECKOV_VENV)/.installed
 
 migrate: install
 	$(PY) manage.py migrate --no-input
@@ -88,7 +96,8 @@ pytest: install-dev
 # The API, job and validation tests again, through PgBouncer in transaction pooling mode
 # (.ci/pgbouncer.sh starts it on 127.0.0.1:6432); without a PgBouncer there, the pass says so.
 PGBOUNCER_DATABASE_URL ?= postgres://postgres@127.0.0.1:6432/dharma_pgbouncer
-PGBOUNCER_TESTS ?= tests/accounts tests/blueprints tests/guardrails tests/costing tests/loadtests/test_runs.py tests/validation
+PGBOUNCER_TESTS ?= tests/accounts tests/blueprints tests/guardrails tests/costing tests/loadtests/test_runs.py tests/validation \
+    tests/iac/test_generations_api.py tests/iac/test_gate.py tests/iac/test_import.py tests/iac/test_tasks.py
 
 # PgBouncer keeps min_pool_size server connections to each test database, so pytest-django
 # cannot drop them: they are dropped directly (WITH (FORCE)) before and after the pass.

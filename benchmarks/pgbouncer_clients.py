@@ -3,14 +3,16 @@
 PostgreSQL, in one run.
 
     bash .ci/pgbouncer.sh start      # PgBouncer on 127.0.0.1:6432 (the project's pgbouncer.ini)
-    .venv/bin/python benchmarks/pgbouncer_clients.py [--clients 1000] [--queries 5]
+    .venv/bin/python benchmarks/pgbouncer_clients.py [--clients 1000] [--queries 5] [--record]
 
 Each client connects, runs `--queries` short queries (`SELECT pg_sleep(0.005)`, one transaction
 each), and disconnects. While they run, pg_stat_activity is sampled every 50 ms for the server
 connections to the benchmark's database. Reported (never asserted): clients that completed,
 errors (and the first error), server connections used at most, wall time. The direct run is the
 baseline: what the same load does to PostgreSQL without a pooler. Results go to
-benchmarks/results/pgbouncer_clients-<UTC time>.{md,json}.
+benchmarks/results/pgbouncer_clients-<UTC time>.{md,json}. With `--record`, the figures are also
+stored as a `pgbouncer-pooling` measurement in the database of DATABASE_URL (benchmarks/record.py),
+which the validation report then shows.
 """
 
 import argparse
@@ -23,6 +25,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import record
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -92,9 +98,15 @@ def main() -> int:
     )
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--queries", type=int, default=5)
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="store the figures for the validation report (database of DATABASE_URL)",
+    )
     args = parser.parse_args()
     if not (1 <= args.clients <= 5000 and 1 <= args.queries <= 100):
         parser.error("--clients 1..5000, --queries 1..100")
+    recorded_in = record.prepare() if args.record else ""
     try:
         psycopg.connect("host=127.0.0.1 port=6432 user=postgres dbname=pgbouncer").close()
     except psycopg.Error as exc:
@@ -102,13 +114,16 @@ def main() -> int:
         return 2
     admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
     admin(f'CREATE DATABASE "{DATABASE}"')
+    started_at = datetime.now(UTC)
     try:
         with psycopg.connect(ADMIN) as conn:
             limit = conn.execute("SHOW max_connections").fetchone()[0]  # type: ignore[index]
+        pool_settings = pgbouncer_settings()
         pooled = asyncio.run(measure(POOLED, args.clients, args.queries))
         direct = asyncio.run(measure(DIRECT, args.clients, args.queries))
     finally:
         admin(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    finished_at = datetime.now(UTC)
     rows = [
         "| path | clients | completed | errors | server connections (max) | wall |",
         "|---|--:|--:|--:|--:|--:|",
@@ -132,10 +147,40 @@ def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     (RESULTS / f"pgbouncer_clients-{stamp}.md").write_text(table + "\n")
-    (RESULTS / f"pgbouncer_clients-{stamp}.json").write_text(
-        json.dumps({"pooled": pooled, "direct": direct, "max_connections": limit}, indent=2)
-    )
+    figures = {
+        "clients": args.clients,
+        "queries_per_client": args.queries,
+        "max_connections": int(limit),
+        "pgbouncer": pool_settings,
+        "load_average": round(os.getloadavg()[0], 2),
+        "pooled": pooled,
+        "direct": direct,
+    }
+    (RESULTS / f"pgbouncer_clients-{stamp}.json").write_text(json.dumps(figures, indent=2))
+    if args.record:
+        measurement = record.store(
+            kind="pgbouncer-pooling",
+            figures=figures,
+            started_at=started_at,
+            finished_at=finished_at,
+            notes="each client: connect, SELECT pg_sleep(0.005) per query, disconnect; server "
+            "connections sampled from pg_stat_activity every 50 ms",
+        )
+        print(f"recorded as measurement {measurement} in the {recorded_in}")
     return 0
+
+
+def pgbouncer_settings() -> dict[str, str]:
+    """The pool settings PgBouncer runs with (its admin console's SHOW CONFIG)."""
+    with psycopg.connect(
+        "host=127.0.0.1 port=6432 user=postgres dbname=pgbouncer",
+        autocommit=True,
+        cursor_factory=psycopg.ClientCursor,
+    ) as conn:
+        rows = conn.execute("SHOW CONFIG").fetchall()
+    wanted = ("pool_mode", "default_pool_size", "min_pool_size", "reserve_pool_size",
+              "max_client_conn", "max_db_connections")  # fmt: skip
+    return {str(row[0]): str(row[1]) for row in rows if row[0] in wanted}
 
 
 if __name__ == "__main__":

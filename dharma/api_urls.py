@@ -31,5 +31,8 @@ urlpatterns = [
     path("", include(nested.urls)),
     path("", include("apps.guardrails.api.urls")),
     path("", include("apps.costing.api.urls")),
+    path("", include("apps.iac.api.urls")),
+    path("", include("apps.deployments.api.urls")),
+    path("", include("apps.operations.api.urls")),
     path("", include(router.urls)),
 ]

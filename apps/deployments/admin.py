@@ -1,6 +1,11 @@
-from django.contrib import admin
+import json
+
+from django.contrib import admin, messages
+from django.utils.html import format_html
 
 from apps.core.admin import AppendOnlyAdmin, DharmaModelAdmin
+from apps.core.exceptions import DomainError
+from apps.deployments import services
 from apps.deployments.models import (
     ApprovalHistory,
     CloudMigration,
@@ -13,21 +18,102 @@ from apps.deployments.models import (
 )
 
 
+class ApprovalHistoryInline(admin.TabularInline):
+    model = ApprovalHistory
+    extra = 0
+    can_delete = False
+    fields = ("performed_at", "action", "performed_by", "notes", "previous_state", "new_state")
+    readonly_fields = fields
+    ordering = ("performed_at",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+def _version_label(row) -> str:
+    version = row.blueprint_version
+    return f"{version.blueprint.name} v{version.version_number}"
+
+
+def _report(model_admin, request, done: list[str], refused: list[str], verb: str) -> None:
+    if done:
+        model_admin.message_user(request, f"{len(done)} {verb}.")
+    for message in refused:
+        model_admin.message_user(request, message, level=messages.WARNING)
+
+
 @admin.register(DeploymentApproval)
 class DeploymentApprovalAdmin(DharmaModelAdmin):
+    """Requests are made through the API (which records the estimate the approver sees);
+    here they are reviewed, and approved or rejected through the same services."""
+
     list_display = (
-        "deployment_id",
         "environment",
+        "version",
         "status",
         "priority",
+        "estimated_monthly_cost",
         "requested_by",
         "requested_at",
         "reviewed_by",
     )
     list_filter = ("status", "priority", "environment")
-    list_select_related = ("requested_by", "reviewed_by")
+    list_select_related = ("requested_by", "reviewed_by", "blueprint_version__blueprint")
     search_fields = ("environment", "comments", "reason")
     date_hierarchy = "requested_at"
+    inlines = (ApprovalHistoryInline,)
+    actions = ["approve", "reject"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("blueprint_version__graph_json")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields] + ["cost"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="version")
+    def version(self, approval: DeploymentApproval) -> str:
+        return _version_label(approval)
+
+    @admin.display(description="cost and budget when requested")
+    def cost(self, approval: DeploymentApproval) -> str:
+        figures = (approval.metadata or {}).get("cost") or {}
+        if not figures:
+            return "-"
+        budget = figures.get("monthly_budget")
+        return (
+            f"{figures.get('monthly_estimate')} {figures.get('currency')} a month; "
+            + (
+                f"{figures.get('budget_scope')} budget {budget} a month"
+                if budget is not None
+                else "no budget allocation applies"
+            )
+            + (" (over budget)" if figures.get("over_budget") else "")
+        )
+
+    def _move(self, request, queryset, change, verb: str) -> None:
+        done, refused = [], []
+        for approval in queryset:
+            try:
+                change(user=request.user, approval=approval, comment=f"{verb} in the admin.")
+            except DomainError as exc:
+                refused.append(f"{approval}: {exc.message}")
+            else:
+                done.append(str(approval.pk))
+        _report(self, request, done, refused, f"request(s) {verb.lower()}")
+
+    @admin.action(description="Approve", permissions=["change"])
+    def approve(self, request, queryset) -> None:
+        self._move(request, queryset, services.approval_approve, "Approved")
+
+    @admin.action(description="Reject", permissions=["change"])
+    def reject(self, request, queryset) -> None:
+        self._move(request, queryset, services.approval_reject, "Rejected")
 
 
 @admin.register(ApprovalHistory)
@@ -83,21 +169,113 @@ class MigrationRiskAdmin(DharmaModelAdmin):
     date_hierarchy = "identified_date"
 
 
+class DeploymentStepInline(admin.TabularInline):
+    model = DeploymentStep
+    extra = 0
+    can_delete = False
+    fields = ("step_order", "step_name", "status", "started_at", "duration", "output",
+              "error_message")  # fmt: skip
+    readonly_fields = fields
+    ordering = ("step_order",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class DeploymentLogInline(admin.TabularInline):
+    model = DeploymentLog
+    extra = 0
+    can_delete = False
+    fields = ("timestamp", "log_level", "step", "message")
+    readonly_fields = fields
+    ordering = ("timestamp", "created_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(DeploymentExecution)
 class DeploymentExecutionAdmin(DharmaModelAdmin):
+    """Executions are created through the API or services (the gates apply); here they are
+    read, with their steps, logs and plan, and can be cancelled."""
+
     list_display = (
-        "deployment_id",
         "environment",
+        "version",
         "deployment_type",
         "status",
+        "outcome",
         "progress",
-        "target_version",
+        "started_by",
         "started_at",
+        "completed_at",
     )
     list_filter = ("status", "deployment_type", "environment", "pre_checks_passed")
-    list_select_related = ("started_by",)
-    search_fields = ("environment", "target_version", "current_step")
+    list_select_related = ("started_by", "blueprint_version__blueprint")
+    search_fields = ("environment", "target_version", "current_step", "error_message")
     date_hierarchy = "created_at"
+    inlines = (DeploymentStepInline, DeploymentLogInline)
+    actions = ["cancel"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("blueprint_version__graph_json")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields] + ["outcome", "plan"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="version")
+    def version(self, execution: DeploymentExecution) -> str:
+        return _version_label(execution)
+
+    @admin.display(description="outcome")
+    def outcome(self, execution: DeploymentExecution) -> str:
+        if (execution.metadata or {}).get("outcome") == "planned":
+            return "planned, not applied"
+        return execution.get_status_display()
+
+    @admin.display(description="plan")
+    def plan(self, execution: DeploymentExecution) -> str:
+        plan = (execution.metadata or {}).get("plan")
+        if not plan:
+            return "No plan (the plan step has not run)."
+        rows = [(symbol, resource["address"]) for symbol, key in PLAN_SYMBOLS
+                for resource in plan.get(key, [])]  # fmt: skip
+        return format_html(
+            "<p>{} (from version {} to version {})</p><pre>{}</pre>"
+            '<details><summary>Plan as JSON</summary><pre style="max-height:40em;'
+            'overflow:auto">{}</pre></details>',
+            plan.get("headline", ""),
+            plan.get("from_version") or "none",
+            plan.get("to_version"),
+            "\n".join(f"{symbol} {address}" for symbol, address in rows) or "(no changes)",
+            json.dumps(plan, indent=2, sort_keys=True),
+        )
+
+    @admin.action(description="Cancel", permissions=["change"])
+    def cancel(self, request, queryset) -> None:
+        done, refused = [], []
+        for execution in queryset:
+            try:
+                services.execution_cancel(
+                    user=request.user, execution=execution, reason="Cancelled in the admin."
+                )
+            except DomainError as exc:
+                refused.append(f"{execution}: {exc.message}")
+            else:
+                done.append(str(execution.pk))
+        _report(self, request, done, refused, "execution(s) cancelled")
+
+
+PLAN_SYMBOLS = (("+", "add"), ("~", "change"), ("-/+", "replace"), ("-", "destroy"))
 
 
 @admin.register(DeploymentStep)

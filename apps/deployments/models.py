@@ -1,5 +1,13 @@
 """Deployment workflow and cloud migrations: the original V004 approval/migration tables and the
-V006 execution, step and log tables. Their status columns are the workflow's state machines."""
+V006 execution, step and log tables. Their status columns are the workflow's state machines
+(allowed moves: apps/deployments/transitions.py).
+
+Dharma links approvals and executions to what they deploy, which the original could not (its
+`deployment_id` pointed at a table that did not exist): the blueprint version, the target
+environment, its project and the IaC generation. The original columns stay: `environment` keeps
+the environment's name, `target_version`/`source_version` the version numbers, and
+`deployment_id` identifies "this version to this environment" (apps/deployments/services.py).
+"""
 
 from django.db import models
 from django.db.models import Q
@@ -54,6 +62,25 @@ class DeploymentApproval(TimestampedModel, SoftDeleteModel):
     affected_services = models.JSONField(default=list, blank=True)
     conditions = models.JSONField(default=list, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # Dharma's additions: what is to be deployed, where, and who decided.
+    project = project_fk(related_name="+")
+    target_environment = models.ForeignKey(
+        "accounts.Environment", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    blueprint_version = models.ForeignKey(
+        "blueprints.BlueprintVersion", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    generation = models.ForeignKey(
+        "iac.IacGeneration", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        db_index=False,
+    )  # fmt: skip
+    # The monthly cost estimate the approver saw (catalog prices when the request was made); an
+    # over-budget execution needs an approval whose figure covers the estimate at that time.
+    estimated_monthly_cost = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    approved_by = user_fk(null=True)
+    rejected_by = user_fk(null=True)
 
     class Meta:
         db_table = "deployment_approvals"
@@ -61,6 +88,22 @@ class DeploymentApproval(TimestampedModel, SoftDeleteModel):
         constraints = [
             choices_check("status", ApprovalStatus, "deployment_approvals_status_check"),
             choices_check("priority", Priority, "deployment_approvals_priority_check"),
+            # One open request per version and environment.
+            models.UniqueConstraint(
+                fields=["blueprint_version", "target_environment"],
+                condition=Q(status=ApprovalStatus.PENDING, deleted_at__isnull=True),
+                name="deployment_approvals_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(estimated_monthly_cost__gte=0),
+                name="deployment_approvals_cost_check",
+            ),
+            models.CheckConstraint(
+                condition=Q(deployment_window_start__isnull=True)
+                | Q(deployment_window_end__isnull=True)
+                | Q(deployment_window_start__lt=models.F("deployment_window_end")),
+                name="deployment_approvals_window_check",
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant"], name="approvals_tenant_idx", condition=NOT_DELETED),
@@ -74,6 +117,11 @@ class DeploymentApproval(TimestampedModel, SoftDeleteModel):
             ),
             models.Index(fields=["environment"], name="approvals_environment_idx"),
             models.Index(fields=["-requested_at"], name="approvals_requested_at_idx"),
+            models.Index(
+                fields=["target_environment", "blueprint_version", "status"],
+                name="approvals_env_version_idx",
+            ),
+            models.Index(fields=["project"], name="approvals_project_idx"),
         ]
 
     def __str__(self) -> str:
@@ -260,6 +308,24 @@ class DeploymentExecution(TimestampedModel):
     pre_check_results = models.JSONField(default=dict, blank=True)
     post_check_results = models.JSONField(default=dict, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # Dharma's additions: what is deployed, where, from which generated code, and why it failed.
+    project = project_fk(related_name="+")
+    target_environment = models.ForeignKey(
+        "accounts.Environment", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    blueprint_version = models.ForeignKey(
+        "blueprints.BlueprintVersion", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    generation = models.ForeignKey(
+        "iac.IacGeneration", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        db_index=False,
+    )  # fmt: skip
+    # A rollback execution names the execution it rolls back.
+    rollback_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="rollbacks",
+        db_index=False,
+    )  # fmt: skip
+    error_message = models.TextField(blank=True)
 
     class Meta:
         db_table = "deployment_executions"
@@ -270,6 +336,12 @@ class DeploymentExecution(TimestampedModel):
                 "deployment_type", DeploymentType, "deployment_executions_deployment_type_check"
             ),
             range_check("progress", 0, 100, "deployment_executions_progress_check"),
+            # One execution at a time per environment (like a Terraform state lock).
+            models.UniqueConstraint(
+                fields=["target_environment"],
+                condition=Q(status__in=[ExecutionStatus.PENDING, ExecutionStatus.IN_PROGRESS]),
+                name="deployment_executions_one_active",
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant"], name="executions_tenant_idx"),
@@ -283,6 +355,16 @@ class DeploymentExecution(TimestampedModel):
             models.Index(fields=["status"], name="executions_status_idx"),
             models.Index(fields=["started_by"], name="executions_started_by_idx"),
             models.Index(fields=["-started_at"], name="executions_started_at_idx"),
+            models.Index(
+                fields=["target_environment", "status", "-completed_at"],
+                name="executions_env_status_idx",
+            ),
+            models.Index(fields=["project"], name="executions_project_idx"),
+            models.Index(
+                fields=["rollback_of"],
+                name="executions_rollback_of_idx",
+                condition=Q(rollback_of__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

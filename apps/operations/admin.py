@@ -127,6 +127,7 @@ class HealthAlertAdmin(DharmaModelAdmin):
         "severity",
         "message",
         "triggered_at",
+        "flaps",
         "acknowledged",
         "resolved",
     )
@@ -134,6 +135,15 @@ class HealthAlertAdmin(DharmaModelAdmin):
     search_fields = ("service", "metric", "message")
     date_hierarchy = "triggered_at"
     actions = ["acknowledge", "resolve"]
+
+    @admin.display(description="status changes (last checks)")
+    def flaps(self, alert: HealthAlert) -> str:
+        """Recorded by the validation runs: the service's status changes over its last checks
+        when the alert was opened or last updated, and whether that is flapping."""
+        if "flaps" not in alert.metadata:
+            return "-"
+        count = f"{alert.metadata['flaps']} in the last {alert.metadata.get('flap_window', '?')}"
+        return f"{count}: flapping" if alert.metadata.get("flapping") else count
 
     @admin.action(description="Acknowledge")
     def acknowledge(self, request, queryset) -> None:

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "apps.blueprints",
     "apps.guardrails",
     "apps.costing",
+    "apps.iac",
     "apps.deployments",
     "apps.operations",
     "apps.loadtests",
@@ -243,6 +244,14 @@ SPECTACULAR_SETTINGS = {
         "FindingSeverityEnum": "apps.guardrails.choices.FindingSeverity",
         "EnforcementLevelEnum": "apps.guardrails.choices.EnforcementLevel",
         "RecommendationStatusEnum": "apps.costing.choices.RecommendationStatus",
+        "GenerationStatusEnum": "apps.iac.choices.GenerationStatus",
+        "IacFormatEnum": "apps.iac.choices.IacFormat",
+        "PriorityEnum": "apps.core.models.Priority",
+        "ApprovalStatusEnum": "apps.deployments.choices.ApprovalStatus",
+        "ExecutionStatusEnum": "apps.deployments.choices.ExecutionStatus",
+        "DeploymentTypeEnum": "apps.deployments.choices.DeploymentType",
+        "IncidentStatusEnum": "apps.operations.choices.IncidentStatus",
+        "IncidentPriorityEnum": "apps.operations.choices.IncidentPriority",
     },
 }
 
@@ -314,3 +323,6 @@ DHARMA_VALIDATION_SERVICES = dict(
     for item in os.environ.get("DHARMA_VALIDATION_SERVICES", "").split(",")
     if "=" in item
 )
+# Prometheus' HTTP API, e.g. http://127.0.0.1:9090 (unset: the Prometheus check says "not
+# measured").
+DHARMA_VALIDATION_PROMETHEUS_URL = os.environ.get("DHARMA_VALIDATION_PROMETHEUS_URL", "")

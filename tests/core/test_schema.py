@@ -45,6 +45,15 @@ ADDED_INDEXES = {
     # Policy codes (rule ids), unique per tenant among live policies and among built-ins.
     "governance_policies_tenant_code_key",
     "governance_policies_builtin_code_key",
+    # Approvals and executions linked to what they deploy: one pending request per version and
+    # environment, one running execution per environment, and the lookups of the gates.
+    "deployment_approvals_one_pending",
+    "approvals_env_version_idx",
+    "approvals_project_idx",
+    "deployment_executions_one_active",
+    "executions_env_status_idx",
+    "executions_project_idx",
+    "executions_rollback_of_idx",
 }
 ORIGINAL_INDEX_COUNT = 196
 

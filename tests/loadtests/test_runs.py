@@ -4,23 +4,17 @@ on Redis here); cancelling; a worker killed mid-run is reaped, never left "runni
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
 from apps.loadtests import services
 from apps.loadtests.models import LoadTestRun, RunStatus
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.celery_worker import real_worker
 
 
 def run_command(*args):
@@ -112,52 +106,18 @@ def test_the_reaper_marks_runs_without_heartbeat_errored():
     assert fresh.status == RunStatus.RUNNING
 
 
-def reset_producer_pool(app) -> None:
-    """Forget connection pools made for another broker (they are made once, on first use)."""
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def celery_worker_process():
-    """A real Celery worker on Redis, consuming the `loadtests` queue, on the test database."""
-    from dharma.celery import app
-
-    broker = settings.REDIS_URL.rsplit("/", 1)[0] + "/12"
-    database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "dharma.settings.test",
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
-        f"{database['NAME']}",
-        "CELERY_BROKER_URL": broker,
-    }
-    queue = f"loadtests-{os.getpid()}"
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "dharma", "worker", "--pool", "solo",
-         "-Q", queue, "--loglevel", "WARNING", "--without-heartbeat", "--without-gossip",
-         "--without-mingle"],
-        cwd=ROOT, env=env, start_new_session=True,
-        stdout=open("/tmp/celery-worker-test.log", "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
-    )  # fmt: skip
-    saved = (app.conf.task_always_eager, app.conf.broker_url, app.conf.task_routes)
-    app.conf.task_always_eager = False
-    app.conf.broker_url = broker
-    reset_producer_pool(app)  # one made earlier in this process points at the default broker
-    app.conf.task_routes = {"loadtests.run": {"queue": queue}}
+    """A real Celery worker on Redis, consuming a `loadtests` queue of its own."""
     from apps.loadtests import tasks
 
-    original_queue = tasks.QUEUE
-    tasks.QUEUE = queue
-    try:
-        yield worker
-    finally:
-        tasks.QUEUE = original_queue
-        app.conf.task_always_eager, app.conf.broker_url, app.conf.task_routes = saved
-        reset_producer_pool(app)
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGTERM)
-            worker.wait(timeout=20)
+    with real_worker("loadtests.run", label="loadtests") as (worker, queue):
+        original_queue = tasks.QUEUE
+        tasks.QUEUE = queue
+        try:
+            yield worker
+        finally:
+            tasks.QUEUE = original_queue
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,12 +6,20 @@ from apps.validation.checks.base import Check, CheckResult, Status
 from apps.validation.checks.celery import CeleryCheck
 from apps.validation.checks.pgbouncer import PgBouncerCheck
 from apps.validation.checks.postgres import PostgresCheck
+from apps.validation.checks.prometheus import PrometheusCheck
 from apps.validation.checks.redis import RedisCheck
 from apps.validation.checks.services import ServicesCheck
 
 REGISTRY: dict[str, type[Check]] = {
     check.name: check
-    for check in (PostgresCheck, PgBouncerCheck, RedisCheck, CeleryCheck, ServicesCheck)
+    for check in (
+        PostgresCheck,
+        PgBouncerCheck,
+        RedisCheck,
+        CeleryCheck,
+        ServicesCheck,
+        PrometheusCheck,
+    )
 }
 
 __all__ = ["REGISTRY", "Check", "CheckResult", "Status"]

@@ -8,7 +8,8 @@ from django.conf import settings
 from apps.validation.checks.base import Check, Finding, Status, at_most, info
 
 
-def _rows(conn: psycopg.Connection, command: str) -> list[dict]:
+def console_rows(conn: psycopg.Connection, command: str) -> list[dict]:
+    """The rows of an admin console command (SHOW …) as dicts."""
     with conn.cursor() as cursor:
         cursor.execute(command)
         names = [column.name for column in cursor.description or []]
@@ -38,9 +39,13 @@ class PgBouncerCheck(Check):
             connect_timeout=int(self.timeout),
             cursor_factory=psycopg.ClientCursor,
         ) as conn:
-            config = {row["key"]: row["value"] for row in _rows(conn, "SHOW CONFIG")}
-            pools = [row for row in _rows(conn, "SHOW POOLS") if row["database"] != "pgbouncer"]
-            stats = [row for row in _rows(conn, "SHOW STATS") if row["database"] != "pgbouncer"]
+            config = {row["key"]: row["value"] for row in console_rows(conn, "SHOW CONFIG")}
+            pools = [
+                row for row in console_rows(conn, "SHOW POOLS") if row["database"] != "pgbouncer"
+            ]
+            stats = [
+                row for row in console_rows(conn, "SHOW STATS") if row["database"] != "pgbouncer"
+            ]
         waiting = sum(int(row["cl_waiting"]) for row in pools)
         mode = config.get("pool_mode")
         findings = [

@@ -6,6 +6,10 @@ from django.conf import settings
 
 from apps.validation.checks.base import Check, Finding, Status, at_least, info
 
+# The hit rate is judged only over this many lookups: a fresh Redis has too few for it to mean
+# anything.
+MIN_LOOKUPS = 1000
+
 
 class RedisCheck(Check):
     name = "redis"
@@ -41,12 +45,17 @@ class RedisCheck(Check):
             info("instantaneous_ops_per_sec", data.get("instantaneous_ops_per_sec")),
             info("used_memory", data.get("used_memory")),
         ]
-        if hits + misses:
-            findings.append(
-                at_least("keyspace_hit_rate", round(hits / (hits + misses), 4), 0.8, 0.5)
-            )
+        lookups = hits + misses
+        if lookups >= MIN_LOOKUPS:
+            findings.append(at_least("keyspace_hit_rate", round(hits / lookups, 4), 0.8, 0.5))
         else:
             findings.append(
-                Finding("keyspace_hit_rate", None, Status.NOT_MEASURED, note="no key lookup yet")
+                Finding(
+                    "keyspace_hit_rate",
+                    round(hits / lookups, 4) if lookups else None,
+                    Status.NOT_MEASURED,
+                    note=f"{lookups} key lookups since Redis started: too few to judge "
+                    f"(at least {MIN_LOOKUPS:,})",
+                )
             )
         return findings

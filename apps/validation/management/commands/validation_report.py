@@ -1,6 +1,7 @@
 """`manage.py validation_report [--run ID] [--loadtest RUN_ID] [--baseline RUN_ID]
-[--format md|json] [--output FILE]`: the performance validation report from stored runs (the
-latest validation run by default)."""
+[--measurement ID ...] [--format md|html|json] [--output FILE]`: the performance validation
+report from stored runs and measurements (the latest validation run, and the latest measurement
+of each kind, by default). Exit code 2 for usage errors."""
 
 import json
 import uuid
@@ -9,17 +10,17 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.loadtests.models import LoadTestRun
-from apps.validation import report
-from apps.validation.models import ValidationRun
+from apps.validation import report, selectors
+from apps.validation.models import ValidationMeasurement, ValidationRun
 
 
-def _get(model, value, option):
+def _get(model, value, option, what="run"):
     try:
         found = model.objects.filter(pk=uuid.UUID(str(value))).first()
     except ValueError:
         found = None
     if found is None:
-        raise CommandError(f"{option}: no stored run {value!r}", returncode=2)
+        raise CommandError(f"{option}: no stored {what} {value!r}", returncode=2)
     return found
 
 
@@ -30,7 +31,13 @@ class Command(BaseCommand):
         parser.add_argument("--run", help="validation run id (default: the latest)")
         parser.add_argument("--loadtest", help="load-test run id")
         parser.add_argument("--baseline", help="load-test run id to compare with")
-        parser.add_argument("--format", choices=["md", "json"], default="md")
+        parser.add_argument(
+            "--measurement",
+            action="append",
+            default=[],
+            help="stored measurement id to show instead of the latest of its kind (repeatable)",
+        )
+        parser.add_argument("--format", choices=["md", "html", "json"], default="md")
         parser.add_argument("--output", help="write to this file instead of stdout")
 
     def handle(self, *args, **options):
@@ -48,18 +55,28 @@ class Command(BaseCommand):
         )
         if baseline is not None and loadtest is None:
             raise CommandError("--baseline needs --loadtest", returncode=2)
-        data = report.build(run, loadtest, baseline)
-        text = (
-            json.dumps(data, indent=2, default=str)
-            if options["format"] == "json"
-            else report.markdown(data)
-        )
-        if options["output"]:
-            path = Path(options["output"])
-            if not path.resolve().parent.is_dir():
-                raise CommandError(
-                    f"--output: the directory of {path} does not exist", returncode=2
-                )
-            path.write_text(text)
+        chosen = [
+            _get(ValidationMeasurement, value, "--measurement", "measurement")
+            for value in options["measurement"]
+        ]
+        kinds = [measurement.kind for measurement in chosen]
+        repeated = sorted({kind for kind in kinds if kinds.count(kind) > 1})
+        if repeated:
+            raise CommandError(
+                f"--measurement: more than one {', '.join(repeated)} measurement given",
+                returncode=2,
+            )
+        output = Path(options["output"]) if options["output"] else None
+        if output is not None and not output.resolve().parent.is_dir():
+            raise CommandError(f"--output: the directory of {output} does not exist", returncode=2)
+        data = report.build(run, loadtest, baseline, selectors.measurements_for_report(chosen))
+        if options["format"] == "json":
+            text = json.dumps(data, indent=2, default=str)
+        elif options["format"] == "html":
+            text = report.html(data)
+        else:
+            text = report.markdown(data)
+        if output is not None:
+            output.write_text(text)
         else:
             self.stdout.write(text)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IacConfig(AppConfig):
+    name = "apps.iac"
+    verbose_name = "IaC generation"
