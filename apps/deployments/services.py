@@ -47,7 +47,7 @@ import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -995,3 +995,45 @@ def _finish(run: _Run) -> None:
                 LogLevel.WARN,
                 f"Execution {original_id} was no longer completed: not marked rolled-back.",
             )
+
+
+# An execution's steps each take seconds and touch the row as they start and end: one left in
+# progress this long lost its worker (killed mid-run; the redelivered task finds it in progress
+# and does nothing, so nothing else would ever end it).
+STALE_AFTER = timedelta(minutes=10)
+
+
+def reap_stale_executions(*, now: datetime | None = None) -> int:
+    """Fail the in-progress executions that have not moved for STALE_AFTER, with the reason,
+    their running step failed and the rest skipped; the environment is free again."""
+    now = now or timezone.now()
+    cutoff = now - STALE_AFTER
+    reason = (
+        f"No progress for more than {int(STALE_AFTER.total_seconds() // 60)} minutes: the worker "
+        "running it stopped (killed or lost) before the execution finished."
+    )
+    reaped = 0
+    stale = DeploymentExecution.objects.filter(
+        status=ExecutionStatus.IN_PROGRESS, updated_at__lt=cutoff
+    ).values_list("pk", "current_step", "started_at")
+    for pk, current_step, started_at in stale:
+        with transaction.atomic():
+            moved = DeploymentExecution.objects.filter(
+                pk=pk, status=ExecutionStatus.IN_PROGRESS, updated_at__lt=cutoff
+            ).update(
+                status=ExecutionStatus.FAILED,
+                error_message=reason,
+                error_count=F("error_count") + 1,
+                completed_at=now,
+                actual_duration=_duration_minutes(started_at, now),
+                updated_at=now,
+            )
+            if not moved:
+                continue  # it moved meanwhile: its worker is alive
+            DeploymentStep.objects.filter(execution_id=pk, status=StepStatus.IN_PROGRESS).update(
+                status=StepStatus.FAILED, error_message=reason, completed_at=now, updated_at=now
+            )
+            _skip_rest(pk, "Skipped: the execution's worker was lost.")
+            _log(pk, LogLevel.ERROR, f"Execution failed at {current_step or 'start'}: {reason}")
+            reaped += 1
+    return reaped

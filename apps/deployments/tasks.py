@@ -3,8 +3,8 @@ apps.deployments.services.execution_create; in-process when no broker is configu
 
 `acks_late`: a worker killed mid-run does not ack and the broker redelivers the task. The
 redelivered task finds the execution no longer pending and does nothing, so no step runs twice;
-the interrupted execution stays in-progress until someone cancels it (in-progress → cancelled),
-which frees its environment for the next execution.
+`deployments.reap` (Celery beat, every minute) fails an execution that has not moved for ten
+minutes, with the reason, which frees its environment for the next execution.
 """
 
 from celery import shared_task
@@ -16,3 +16,8 @@ from apps.deployments import services
 def execute(execution_id: str) -> str | None:
     execution = services.execution_run(execution_id)
     return None if execution is None else execution.status
+
+
+@shared_task(name="deployments.reap", ignore_result=True)
+def reap() -> int:
+    return services.reap_stale_executions()

@@ -23,6 +23,7 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import asdict
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -397,3 +398,21 @@ def terraform_import(
             user=user, blueprint=blueprint, graph=graph, tag=tag
         )
     return version, created, list(warnings)
+
+
+# A render takes milliseconds to seconds; one still running after this lost its worker.
+STALE_AFTER = timedelta(minutes=10)
+
+
+def reap_stale_generations(*, now: datetime | None = None) -> int:
+    """Fail the generations left running by a worker that died, with the reason (a render in
+    progress holds its row lock, so a live one is never touched: it is no longer running by the
+    time the update can see it)."""
+    now = now or timezone.now()
+    reason = (
+        f"Still running after {int(STALE_AFTER.total_seconds() // 60)} minutes: the worker "
+        "rendering it stopped (killed or lost). Ask for a new generation."
+    )
+    return IacGeneration.objects.filter(
+        status=GenerationStatus.RUNNING, updated_at__lt=now - STALE_AFTER
+    ).update(status=GenerationStatus.FAILED, error=reason, completed_at=now, updated_at=now)

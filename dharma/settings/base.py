@@ -187,6 +187,9 @@ CELERY_BEAT_SCHEDULE = {
     "validation-run": {"task": "validation.run", "schedule": 300.0},
     # Runs whose worker died (no heartbeat for a minute) are marked errored.
     "loadtests-reap": {"task": "loadtests.reap", "schedule": 60.0},
+    # Executions and generations left in progress by a dead worker (ten minutes still) fail.
+    "deployments-reap": {"task": "deployments.reap", "schedule": 60.0},
+    "iac-reap": {"task": "iac.reap", "schedule": 60.0},
 }
 
 # --- Auth -------------------------------------------------------------------------------------

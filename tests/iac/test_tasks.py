@@ -138,3 +138,21 @@ def test_validation_errors_fail_the_generation_and_are_stored(ta, new_version, m
         failed.validation
     )
     assert failed.files and failed.content_hash  # kept, to be looked at; never downloadable
+
+
+@pytest.mark.django_db
+def test_a_generation_left_running_by_a_dead_worker_is_failed_by_the_reaper(ta, new_version):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    stuck = services.generation_create(
+        user=ta, version=new_version("aws"), format="terraform", enqueue=False
+    )
+    services._claim(stuck.pk)  # the worker took it, then died before rendering
+    assert services.reap_stale_generations() == 0  # running for a moment only: alive
+    later = timezone.now() + services.STALE_AFTER + timedelta(seconds=1)
+    assert services.reap_stale_generations(now=later) == 1
+    stuck.refresh_from_db()
+    assert stuck.status == GenerationStatus.FAILED and "worker" in stuck.error
+    assert tasks.reap.apply().get() == 0
