@@ -5,6 +5,7 @@ Paths:
     /split         sends the headers, waits `body_delay`, then the body (a receiving phase)
     /chunked       a chunked body in three chunks
     /close         answers with Connection: close
+    /drop          closes the connection without answering
     /status/NNN    answers NNN
     /json          {"status": "ok", "stats": {"keys": 3}, "items": [1, 2]}
     /api/v1/auth/token/   POST: {"access": "test-access-token"}
@@ -93,6 +94,8 @@ class FakeServer:
                 b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                 b"5\r\nhello\r\n1\r\n \r\n5\r\nworld\r\n0\r\n\r\n"
             )
+        elif path == "/drop":  # closes the connection without an answer
+            return False
         elif path == "/close":
             writer.write(_response(200, OK_BODY, "Connection: close\r\n"))
             await writer.drain()

@@ -165,3 +165,26 @@ def test_plain_http_has_no_handshake(http_server):
     result = run(http_server.url, executor=ConstantVUs(1, 0.1, 2.0))
     tls = result.store.values("http_req_tls_handshaking", trend_stats=("max", "count"))[0]
     assert tls["max"] == 0 and tls["count"] >= 1
+
+
+def test_each_new_connection_carries_its_request_at_once(http_server):
+    # /close: a new connection per request, the request written as the connection is made.
+    result = run(http_server.url, paths=["/close"], executor=ConstantVUs(2, 0.3, 2.0))
+    store = result.store
+    count = store.values("http_reqs")[0]["count"]
+    assert count >= 4 and store.status_counts() == {200: count}
+    assert http_server.connections == http_server.requests == count
+    stats = ("min", "avg", "count")
+    connecting = store.values("http_req_connecting", trend_stats=stats)[0]
+    blocked = store.values("http_req_blocked", trend_stats=stats)[0]
+    sending = store.values("http_req_sending", trend_stats=stats)[0]
+    assert connecting["count"] == count and connecting["min"] > 0
+    assert blocked["avg"] >= connecting["avg"] and sending["min"] >= 0
+
+
+def test_a_new_connection_closed_without_an_answer_is_a_transport_error(http_server):
+    result = run(http_server.url, paths=["/drop"], executor=ConstantVUs(1, 0.1, 2.0))
+    store = result.store
+    count = store.values("http_reqs")[0]["count"]
+    assert count >= 1 and store.status_counts() == {0: count}
+    assert store.errors == {"connection reset": count}

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from collections.abc import Callable
 from dataclasses import dataclass
 from time import perf_counter
 
@@ -110,21 +109,27 @@ class _Connection(asyncio.Protocol):
     __slots__ = (
         "body",
         "closed",
+        "connected_at",
         "done",
         "first_byte",
         "head",
         "keep_alive",
         "keep_body",
         "parser",
+        "pending",
         "received",
         "transport",
         "waiter",
+        "wrote_at",
     )
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.waiter: asyncio.Future[None] | None = None
+        self.pending: bytes | None = None  # written the moment the connection is made
+        self.connected_at = 0.0
+        self.wrote_at = 0.0
         self.closed = False
         self.first_byte = 0.0
         self.done = 0.0
@@ -137,7 +142,14 @@ class _Connection(asyncio.Protocol):
     # --- asyncio.Protocol -----------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Write a pending request at once: a server that accepts a connection and then blocks
+        reading its request (a sync worker) must not wait for the VU's task to be scheduled."""
         self.transport = transport  # type: ignore[assignment]
+        self.connected_at = perf_counter()
+        if self.pending is not None:
+            transport.write(self.pending)  # type: ignore[attr-defined]
+            self.pending = None
+            self.wrote_at = perf_counter()
 
     def data_received(self, data: bytes) -> None:
         if not self.first_byte:
@@ -218,7 +230,7 @@ def describe_error(exc: BaseException) -> str:
 class HttpClient:
     """A VU's HTTP client: one keep-alive connection, reopened when the server closes it."""
 
-    __slots__ = ("_connection", "_factory", "collector", "endpoint", "loop", "timeout")
+    __slots__ = ("_connection", "collector", "endpoint", "loop", "timeout")
 
     def __init__(self, endpoint: Endpoint, collector: MetricsCollector, *, timeout: float) -> None:
         self.loop = asyncio.get_running_loop()
@@ -226,13 +238,12 @@ class HttpClient:
         self.collector = collector
         self.timeout = timeout
         self._connection: _Connection | None = None
-        self._factory: Callable[[], _Connection] = _Connection
 
-    async def _connect(self) -> tuple[_Connection, float, float]:
-        """A new connection to the resolved address (an IP literal, so uvloop connects without
-        a resolver round trip; uvloop also sets TCP_NODELAY on its TCP transports), with its
-        TCP connect and TLS handshake times: TLS is started on the connected socket so that the
-        two phases are measured apart, as k6 does."""
+    async def _connect(self, connection: _Connection) -> tuple[float, float]:
+        """Connect `connection` to the resolved address (an IP literal, so uvloop connects
+        without a resolver round trip; uvloop also sets TCP_NODELAY on its TCP transports);
+        its TCP connect and TLS handshake times. TLS is started on the connected socket so that
+        the two phases are measured apart, as k6 does."""
         # A timer handle rather than asyncio.timeout(): with servers that close every connection
         # this runs once per request, and the context manager costs several times more.
         task = asyncio.current_task()
@@ -246,10 +257,10 @@ class HttpClient:
         started = perf_counter()
         handshaking = 0.0
         try:
-            transport, connection = await self.loop.create_connection(
-                self._factory, self.endpoint.host, self.endpoint.port
+            transport, _ = await self.loop.create_connection(
+                lambda: connection, self.endpoint.host, self.endpoint.port
             )
-            connected = perf_counter()
+            connected = connection.connected_at
             if self.endpoint.tls is not None:
                 try:
                     secure = await self.loop.start_tls(
@@ -272,32 +283,57 @@ class HttpClient:
             raise TimeoutError("connect timed out") from None
         finally:
             timer.cancel()
-        return connection, connected - started, handshaking
+        return connected - started, handshaking
+
+    async def _fresh(
+        self, request: PreparedRequest
+    ) -> tuple[_Connection, float, float, float, int, float]:
+        """The request on a new connection: (connection, connecting, tls handshaking, got the
+        connection at, status, written at). Over plain HTTP the request is written by the
+        protocol as soon as the connection is made; over TLS, after the handshake."""
+        self._connection = None
+        connection = _Connection()
+        if self.endpoint.tls is None:
+            self._prime(connection, request)
+            connection.pending = request.payload
+        try:
+            connecting, handshaking = await self._connect(connection)
+        except BaseException:
+            waiter = connection.waiter
+            if waiter is not None and waiter.done() and not waiter.cancelled():
+                waiter.exception()  # the failure is reported by the raise below
+            connection.waiter = None
+            raise
+        self._connection = connection
+        if self.endpoint.tls is None:
+            got_conn, wrote = connection.connected_at, connection.wrote_at
+            status = await self._response(connection)
+        else:
+            got_conn = perf_counter()
+            status, wrote = await self._exchange(connection, request)
+        if status < 0:
+            raise ConnectionResetError("connection closed by the server")
+        return connection, connecting, handshaking, got_conn, status, wrote
 
     async def request(self, request: PreparedRequest) -> Response:
         """Send one request and record it; a transport error gives status 0."""
         get_conn = perf_counter()
         connecting = handshaking = 0.0
         connection = self._connection
-        reused = connection is not None and not connection.closed
         try:
-            if not reused:
-                connection, connecting, handshaking = await self._connect()
-                self._connection = connection
-            assert connection is not None
-            got_conn = perf_counter()
-            status, wrote = await self._exchange(connection, request)
-            if status < 0 and reused:
-                # The server closed the idle connection as we reused it (before any byte came
-                # back): the request never reached it, so retry once on a new connection, as
-                # Go's transport (and so k6) does.
-                get_conn = perf_counter()
-                connection, connecting, handshaking = await self._connect()
-                self._connection = connection
+            if connection is None or connection.closed:
+                fresh = await self._fresh(request)
+                connection, connecting, handshaking, got_conn, status, wrote = fresh
+            else:
                 got_conn = perf_counter()
                 status, wrote = await self._exchange(connection, request)
                 if status < 0:
-                    raise ConnectionResetError("connection closed by the server")
+                    # The server closed the idle connection as we reused it (before any byte
+                    # came back): the request never reached it, so retry once on a new
+                    # connection, as Go's transport (and so k6) does.
+                    get_conn = perf_counter()
+                    fresh = await self._fresh(request)
+                    connection, connecting, handshaking, got_conn, status, wrote = fresh
         except asyncio.CancelledError:
             if self._connection is not None:
                 self._connection.close()  # mid-exchange: the connection's state is unknown
@@ -329,31 +365,40 @@ class HttpClient:
             self._connection = None
         return Response(status=status, body=body, error=None)
 
-    async def _exchange(
-        self, connection: _Connection, request: PreparedRequest
-    ) -> tuple[int, float]:
-        """Write the request and wait for the whole response; status -1 when the connection was
-        found closed before a byte of the response arrived."""
+    def _prime(self, connection: _Connection, request: PreparedRequest) -> None:
+        """Ready the connection for the request's response (before a byte of it can come)."""
         connection.first_byte = 0.0
         connection.received = 0
         connection.keep_body = request.keep_body
         connection.head = request.head
         if request.keep_body:
             connection.body = []
-        waiter = connection.waiter = self.loop.create_future()
+        connection.waiter = self.loop.create_future()
+
+    async def _response(self, connection: _Connection) -> int:
+        """Wait for the whole response: its status, or -1 when the connection was found closed
+        before a byte of it arrived."""
         timer = self.loop.call_later(self.timeout, connection.timed_out)
         try:
-            connection.transport.write(request.payload)  # type: ignore[union-attr]
-            wrote = perf_counter()
-            await waiter
+            await connection.waiter  # type: ignore[misc]
         except ConnectionResetError:
             if connection.received == 0 and not connection.first_byte:
-                return -1, 0.0
+                return -1
             raise
         finally:
             timer.cancel()
             connection.waiter = None
-        return connection.parser.get_status_code(), wrote
+        return connection.parser.get_status_code()
+
+    async def _exchange(
+        self, connection: _Connection, request: PreparedRequest
+    ) -> tuple[int, float]:
+        """Write the request on a connected connection and wait for the whole response: (status
+        or -1 as `_response` says, written at)."""
+        self._prime(connection, request)
+        connection.transport.write(request.payload)  # type: ignore[union-attr]
+        wrote = perf_counter()
+        return await self._response(connection), wrote
 
     def _record(
         self,
