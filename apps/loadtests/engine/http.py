@@ -23,6 +23,8 @@ counted and failed, never an exception out of `request`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import socket
 import ssl
 from dataclasses import dataclass
@@ -43,6 +45,10 @@ class Endpoint:
     port: int
     tls: ssl.SSLContext | None = None
     server_hostname: str | None = None
+
+    @property
+    def family(self) -> socket.AddressFamily:
+        return socket.AF_INET6 if ":" in self.host else socket.AF_INET
 
 
 def tls_context(*, insecure: bool) -> ssl.SSLContext:
@@ -145,7 +151,8 @@ class _Connection(asyncio.Protocol):
         """Write a pending request at once: a server that accepts a connection and then blocks
         reading its request (a sync worker) must not wait for the VU's task to be scheduled."""
         self.transport = transport  # type: ignore[assignment]
-        self.connected_at = perf_counter()
+        if not self.connected_at:
+            self.connected_at = perf_counter()
         if self.pending is not None:
             transport.write(self.pending)  # type: ignore[attr-defined]
             self.pending = None
@@ -257,9 +264,13 @@ class HttpClient:
         started = perf_counter()
         handshaking = 0.0
         try:
-            transport, _ = await self.loop.create_connection(
-                lambda: connection, self.endpoint.host, self.endpoint.port
-            )
+            if connection.pending is not None:
+                sock = await self._open(connection)
+                transport, _ = await self.loop.create_connection(lambda: connection, sock=sock)
+            else:
+                transport, _ = await self.loop.create_connection(
+                    lambda: connection, self.endpoint.host, self.endpoint.port
+                )
             connected = connection.connected_at
             if self.endpoint.tls is not None:
                 try:
@@ -284,6 +295,52 @@ class HttpClient:
         finally:
             timer.cancel()
         return connected - started, handshaking
+
+    async def _open(self, connection: _Connection) -> socket.socket:
+        """A connected socket that already carries `connection.pending` when it could be sent
+        at once. A connect to a local server completes inside the connect() call, so the request
+        is written in the same step, before the server's worker can accept the connection and
+        wait for it; a connect still in progress (a remote host) is awaited first, and the
+        request then goes from connection_made."""
+        sock = socket.socket(self.endpoint.family, socket.SOCK_STREAM)
+        try:
+            sock.setblocking(False)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            with contextlib.suppress(BlockingIOError):
+                sock.connect((self.endpoint.host, self.endpoint.port))
+            payload = connection.pending
+            assert payload is not None
+            connected = perf_counter()
+            try:
+                sent = sock.send(payload)
+            except BlockingIOError:  # still connecting
+                await self._writable(sock)
+                error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if error:
+                    raise OSError(error, os.strerror(error)) from None
+                connection.connected_at = perf_counter()
+                return sock
+            connection.connected_at = connected
+            connection.wrote_at = perf_counter()
+            connection.pending = payload[sent:] or None
+            return sock
+        except BaseException:
+            sock.close()
+            raise
+
+    async def _writable(self, sock: socket.socket) -> None:
+        ready = self.loop.create_future()
+        descriptor = sock.fileno()
+
+        def wake() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        self.loop.add_writer(descriptor, wake)
+        try:
+            await ready
+        finally:
+            self.loop.remove_writer(descriptor)
 
     async def _fresh(
         self, request: PreparedRequest
