@@ -188,4 +188,3 @@ def test_a_new_connection_closed_without_an_answer_is_a_transport_error(http_ser
     count = store.values("http_reqs")[0]["count"]
     assert count >= 1 and store.status_counts() == {0: count}
     assert store.errors == {"connection reset": count}
-
