@@ -34,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from apps.loadtests.engine.metrics import percentile_exact
 from benchmarks import record
 from benchmarks.health_wrk import (
     HOST,
@@ -103,20 +104,12 @@ def request(
     return response.status, {k.lower(): v for k, v in response.getheaders()}, data, elapsed
 
 
-def percentile(values: list[float], p: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default)."""
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * p / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
 def summary(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)  # percentiles by k6's method, as runloadtest reports them
     return {
         "requests": len(values),
-        "p50_ms": round(percentile(values, 50), 3),
-        "p95_ms": round(percentile(values, 95), 3),
+        "p50_ms": round(percentile_exact(ordered, 0.50), 3),
+        "p95_ms": round(percentile_exact(ordered, 0.95), 3),
         "mean_ms": round(statistics.fmean(values), 3),
         "min_ms": round(min(values), 3),
         "max_ms": round(max(values), 3),

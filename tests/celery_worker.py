@@ -17,7 +17,8 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from django.conf import settings
@@ -32,6 +33,16 @@ def reset_producer_pool(app) -> None:
     app.amqp._producer_pool = None
     app.amqp._rtable = None
     app.amqp.__dict__.pop("router", None)
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 60.0, every: float = 0.1) -> bool:
+    """Whether `condition()` turned true within `timeout` seconds (polled every `every`)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return False
 
 
 def log_path(label: str) -> Path:

@@ -2,12 +2,11 @@
 request itself when no broker is configured (the first run)."""
 
 import os
-import time
 
 import pytest
 
 from apps.deployments.models import DeploymentExecution
-from tests.celery_worker import log_path, real_worker
+from tests.celery_worker import log_path, real_worker, wait_for
 from tests.deployments.fixtures import EXECUTIONS
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -17,15 +16,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def deployments_worker():
     with real_worker("deployments.execute", label="deployments") as (worker, _):
         yield worker
-
-
-def wait_for(condition, timeout: float = 90.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_an_execution_through_a_real_celery_worker(
@@ -43,7 +33,7 @@ def test_an_execution_through_a_real_celery_worker(
         status = DeploymentExecution.objects.get(pk=execution_id).status
         return status not in {"pending", "in-progress"}
 
-    assert wait_for(finished), log_path("deployments").read_text()[-2000:]
+    assert wait_for(finished, timeout=90), log_path("deployments").read_text()[-2000:]
     execution = DeploymentExecution.objects.get(pk=execution_id)
     assert execution.status == "completed", execution.error_message
     assert execution.metadata["applied"] is False

@@ -1,14 +1,15 @@
 """`iac.generate`: idempotent on redelivery, and run by a real Celery worker on Redis."""
 
-import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from apps.iac import services, tasks
 from apps.iac.choices import GenerationStatus
 from apps.iac.models import IacGeneration
-from tests.celery_worker import real_worker
+from tests.celery_worker import real_worker, wait_for
 
 
 @pytest.mark.django_db
@@ -61,15 +62,6 @@ def test_an_unknown_generation_is_ignored():
 def iac_worker():
     with real_worker("iac.generate", label="iac") as (worker, _):
         yield worker
-
-
-def wait_for(condition, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.django_db(transaction=True)
@@ -142,10 +134,6 @@ def test_validation_errors_fail_the_generation_and_are_stored(ta, new_version, m
 
 @pytest.mark.django_db
 def test_a_generation_left_running_by_a_dead_worker_is_failed_by_the_reaper(ta, new_version):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     stuck = services.generation_create(
         user=ta, version=new_version("aws"), format="terraform", enqueue=False
     )

@@ -14,20 +14,11 @@ from django.utils import timezone
 
 from apps.loadtests import services
 from apps.loadtests.models import LoadTestRun, RunStatus
-from tests.celery_worker import real_worker
+from tests.celery_worker import real_worker, wait_for
 
 
 def run_command(*args):
     call_command("runloadtest", *args, "--no-progress", stdout=open(os.devnull, "w"))  # noqa: SIM115
-
-
-def wait_for(predicate, timeout=60.0, every=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(every)
-    return False
 
 
 @pytest.mark.django_db
