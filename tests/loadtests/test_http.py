@@ -4,9 +4,19 @@ Timing assertions have lower bounds from the server's sleeps and generous upper 
 loaded machine cannot make them flaky.
 """
 
+import asyncio
+import select
+import socket
+import ssl
+import threading
+import time
+from pathlib import Path
+
 import pytest
+import uvloop
 
 from apps.loadtests.engine.config import ConstantVUs, Login
+from apps.loadtests.engine.http import _Connection
 from apps.loadtests.engine.scenario import RequestSpec, Scenario, load_scenario
 from tests.loadtests.conftest import ACCESS_TOKEN, OK_BODY
 from tests.loadtests.engine_helpers import run
@@ -188,3 +198,99 @@ def test_a_new_connection_closed_without_an_answer_is_a_transport_error(http_ser
     count = store.values("http_reqs")[0]["count"]
     assert count >= 1 and store.status_counts() == {0: count}
     assert store.errors == {"connection reset": count}
+
+
+def test_a_connection_close_response_is_answered_by_our_fin_at_once():
+    # A server that lingers after `Connection: close` until the client closes (gunicorn's sync
+    # workers do) must not wait for the loop's next turn: the FIN goes out as the response
+    # completes, before any callback scheduled by it runs.
+    async def scenario() -> bytes | None:
+        loop = asyncio.get_running_loop()
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            ours = socket.create_connection(listener.getsockname())
+            server, _ = listener.accept()
+        with server:
+            connection = _Connection()
+            connection.sock = ours
+            await loop.create_connection(lambda: connection, sock=ours)
+            connection.waiter = loop.create_future()
+            seen: list[bytes | None] = []
+
+            def peer_reads(_future: asyncio.Future[None]) -> None:
+                ready, _, _ = select.select([server], [], [], 1.0)
+                seen.append(server.recv(64) if ready else None)
+
+            connection.waiter.add_done_callback(peer_reads)
+            server.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+            await connection.waiter
+            await asyncio.sleep(0)
+            assert connection.closed and not connection.keep_alive
+            return seen[0]
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        assert runner.run(scenario()) == b""  # end of stream: our side is closed
+
+
+def test_a_connect_still_in_progress_sends_its_request_once_connected():
+    # A listener whose accept queue is full drops the SYN, so connect() returns EINPROGRESS as
+    # toward a remote host; the kernel's SYN retry (after about a second) gets in once a filler
+    # connection has been accepted. The request must then go out once, whole.
+    with socket.create_server(("127.0.0.1", 0), backlog=0) as listener:
+        port = listener.getsockname()[1]
+        filler = socket.create_connection(("127.0.0.1", port))
+        received: list[bytes] = []
+
+        def serve() -> None:
+            time.sleep(0.3)
+            first, _ = listener.accept()
+            first.close()
+            listener.settimeout(10)
+            conn, _ = listener.accept()
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    data += conn.recv(4096)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                conn.settimeout(5)
+                data += conn.recv(4096)  # nothing more, then our FIN: b""
+                received.append(data)
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        try:
+            result = run(f"http://127.0.0.1:{port}", executor=ConstantVUs(1, 0.1, 8.0))
+        finally:
+            thread.join(10)
+            filler.close()
+    store = result.store
+    assert store.status_counts() == {200: 1}
+    connecting = store.values("http_req_connecting", trend_stats=("min",))[0]["min"]
+    assert connecting >= 500  # ms: it waited for the SYN retry
+    assert len(received) == 1 and received[0].count(b"GET / HTTP/1.1\r\n") == 1
+
+
+def test_https_counts_the_bytes_on_the_wire(http_server, https_server, self_signed):
+    # The same responses over http and https: over https data_received and data_sent also carry
+    # the handshake (the server's certificate among it) and each TLS record's overhead.
+    options = {"paths": ["/json"], "executor": ConstantVUs(1, 0.2, 2.0)}
+    plain = run(http_server.url, **options).store
+    secure = run(https_server.url, insecure_skip_tls_verify=True, **options).store
+
+    def totals(store) -> tuple[int, int, int]:
+        count = store.values("http_reqs")[0]["count"]
+        return (
+            count,
+            store.values("data_sent")[0]["count"],
+            store.values("data_received")[0]["count"],
+        )
+
+    count, sent, received = totals(plain)
+    request = sent / count + len(str(https_server.port)) - len(str(http_server.port))
+    response = received / count
+    assert request == int(request) and response == int(response)  # plain: exact HTTP bytes
+    n, wire_sent, wire_received = totals(secure)
+    record = 5 + 16  # a TLS record's header and AEAD tag, at the least
+    certificate = len(ssl.PEM_cert_to_DER_cert(Path(self_signed[0]).read_text()))
+    assert https_server.connections == 1 and n >= 2
+    assert wire_received >= n * (response + record) + certificate
+    assert wire_sent >= n * (request + record) + 200  # 200: less than any ClientHello

@@ -18,6 +18,11 @@ Phases follow k6's tracer (lib/netext/httpext/tracer.go):
 
 A transport error (refused, reset, timeout, unparsable response) is a request with status 0,
 counted and failed, never an exception out of `request`.
+
+data_sent and data_received count bytes on the wire, as k6 does: over plain HTTP the request and
+response bytes themselves; over https the connection's TCP payload from the kernel's TCP_INFO
+(the handshake goes to a connection's first request, and every TLS record's overhead counts), or
+the HTTP bytes where TCP_INFO is not available.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import contextlib
 import os
 import socket
 import ssl
+import struct
 from dataclasses import dataclass
 from time import perf_counter
 
@@ -34,6 +40,22 @@ import httptools
 
 from apps.loadtests.engine.config import Target
 from apps.loadtests.engine.metrics import MetricsCollector, RequestBucket
+
+_TCP_INFO_BYTES = 208  # struct tcp_info up to tcpi_bytes_sent (Linux 4.19 and later)
+
+
+def wire_bytes(sock: socket.socket) -> tuple[int, int] | None:
+    """(sent, received) TCP payload bytes of a connection so far, from TCP_INFO; None where the
+    kernel does not give them."""
+    try:
+        info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, _TCP_INFO_BYTES)
+    except (OSError, AttributeError):  # no TCP_INFO on this platform
+        return None
+    if len(info) < _TCP_INFO_BYTES:
+        return None
+    (received,) = struct.unpack_from("=Q", info, 128)  # tcpi_bytes_received
+    (sent,) = struct.unpack_from("=Q", info, 200)  # tcpi_bytes_sent
+    return sent, received
 
 
 @dataclass(frozen=True)
@@ -124,13 +146,23 @@ class _Connection(asyncio.Protocol):
         "parser",
         "pending",
         "received",
+        "sock",
         "transport",
         "waiter",
+        "wire",
+        "wire_counted",
+        "wire_total",
         "wrote_at",
     )
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
+        self.sock: socket.socket | None = None
+        # https: the TCP socket under TLS, its payload bytes at the last complete response and
+        # the share of them already counted to requests
+        self.wire: socket.socket | None = None
+        self.wire_total: tuple[int, int] | None = None
+        self.wire_counted = (0, 0)
         self.parser = httptools.HttpResponseParser(self)
         self.waiter: asyncio.Future[None] | None = None
         self.pending: bytes | None = None  # written the moment the connection is made
@@ -189,9 +221,20 @@ class _Connection(asyncio.Protocol):
         self.done = perf_counter()
         # Read now: the parser forgets the message's Connection header once the next begins.
         self.keep_alive = self.parser.should_keep_alive()
+        if self.wire is not None:
+            self.wire_total = wire_bytes(self.wire)
         waiter = self.waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+        if not self.keep_alive:
+            # Send our FIN now, as Go's transport (and so k6) closes in its read loop. A
+            # transport's abort() closes the socket only on the loop's next turn, and a server
+            # that lingers until the client closes (gunicorn's sync workers do) would sit that
+            # long in poll() for every request.
+            if self.sock is not None:
+                with contextlib.suppress(OSError):
+                    self.sock.shutdown(socket.SHUT_WR)
+            self.close()
 
     # --- own ------------------------------------------------------------------------------------
 
@@ -205,6 +248,15 @@ class _Connection(asyncio.Protocol):
         self.closed = True
         if self.transport is not None:
             self.transport.abort()
+
+    def bytes_of(self, request: PreparedRequest) -> tuple[int, int]:
+        """(sent, received) for the request just answered: on the wire (see the module's
+        docstring)."""
+        total = self.wire_total
+        if total is None:
+            return len(request.payload), self.received
+        counted, self.wire_counted, self.wire_total = self.wire_counted, total, None
+        return total[0] - counted[0], total[1] - counted[1]
 
     def timed_out(self) -> None:
         self._fail(TimeoutError("request timed out"))
@@ -266,6 +318,7 @@ class HttpClient:
         try:
             if connection.pending is not None:
                 sock = await self._open(connection)
+                connection.sock = sock
                 transport, _ = await self.loop.create_connection(lambda: connection, sock=sock)
             else:
                 transport, _ = await self.loop.create_connection(
@@ -286,6 +339,7 @@ class HttpClient:
                 if secure is None:
                     raise ConnectionResetError("connection closed during the TLS handshake")
                 connection.transport = secure
+                connection.wire = transport.get_extra_info("socket")
                 handshaking = perf_counter() - connected
         except asyncio.CancelledError:
             if not expired:
@@ -404,6 +458,7 @@ class HttpClient:
             return Response(status=0, body=None, error=describe_error(exc))
         first_byte = connection.first_byte
         done = connection.done
+        sent, received = connection.bytes_of(request)
         self._record(
             request,
             status,
@@ -413,8 +468,8 @@ class HttpClient:
             wrote - got_conn,
             first_byte - wrote if first_byte > wrote else 0.0,
             done - first_byte,
-            len(request.payload),
-            connection.received,
+            sent,
+            received,
         )
         body = b"".join(connection.body) if request.keep_body else None
         if not connection.keep_alive:
