@@ -313,7 +313,7 @@ def wait_until_answers(url: str, process: subprocess.Popen[bytes], timeout: floa
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited ({process.returncode}) before serving")
+            raise RuntimeError(f"{process.args!r} exited ({process.returncode}) before serving")
         with contextlib.suppress(OSError):
             if get(url, timeout=2)[0] == 200:
                 return

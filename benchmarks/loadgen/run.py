@@ -58,6 +58,7 @@ from benchmarks.health_wrk import (  # noqa: E402 - needs the project root on sy
     server_environment,
     wait_for_project_check,
     wait_until_answers,
+    worker_pids,
 )
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -96,6 +97,8 @@ class Measure:
     p95_ms: float
     requests: int
     errors: int
+    # (c): voluntary context switches of gunicorn's workers per request (None elsewhere)
+    server_waits: float | None = None
 
 
 def cores() -> list[int]:
@@ -367,6 +370,19 @@ def settle_time_wait(port: int, *, below: int = 1_000, limit: float = 75.0) -> f
     return time.monotonic() - started
 
 
+def voluntary_switches(master: int) -> int:
+    """How often gunicorn's workers have blocked so far (voluntary context switches). A sync
+    worker blocks when it waits for the client: for a request, or, after its answer, for the
+    client's FIN (gunicorn's lingering close)."""
+    total = 0
+    for pid in worker_pids(master):
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("voluntary_ctxt_switches:"):
+                    total += int(line.split()[1])
+    return total
+
+
 def _admin_sql(statement: str) -> None:
     import psycopg
     from psycopg import sql
@@ -376,7 +392,8 @@ def _admin_sql(statement: str) -> None:
 
 
 @contextlib.contextmanager
-def project_server(scratch: Path, core: int | None) -> Iterator[str]:
+def project_server(scratch: Path, core: int | None) -> Iterator[tuple[str, int]]:
+    """(base URL, gunicorn master's pid)."""
     port = free_port()
     metrics_dir = scratch / "prometheus"
     metrics_dir.mkdir()
@@ -399,7 +416,7 @@ def project_server(scratch: Path, core: int | None) -> Iterator[str]:
         with gunicorn(env, scratch / "gunicorn.log", prefix) as process:
             base = f"http://{HOST}:{port}"
             wait_for(f"{base}/health/live", process)
-            yield base
+            yield base, process.pid
     finally:
         _admin_sql("DROP DATABASE IF EXISTS {db} WITH (FORCE)")
 
@@ -480,12 +497,14 @@ def render(measures: list[Measure], args: argparse.Namespace, facts: dict) -> st
 
 def render_runs(measures: list[Measure]) -> str:
     lines = [
-        "| round | tool | target | req/s | p50 ms | p95 ms | requests | errors |",
-        "|--:|---|---|--:|--:|--:|--:|--:|",
+        "| round | tool | target | req/s | p50 ms | p95 ms | requests | errors "
+        "| server waits per request |",
+        "|--:|---|---|--:|--:|--:|--:|--:|--:|",
     ]
     lines += [
         f"| {m.round} | {m.tool} | {m.target} | {m.requests_per_s:,.0f} | {m.p50_ms:.3f} "
-        f"| {m.p95_ms:.3f} | {m.requests} | {m.errors} |"
+        f"| {m.p95_ms:.3f} | {m.requests} | {m.errors} "
+        f"| {'—' if m.server_waits is None else f'{m.server_waits:.2f}'} |"
         for m in measures
     ]
     return "\n".join(lines)
@@ -529,12 +548,18 @@ def main() -> int:
             p95_ms=figures["p95_ms"],
             requests=int(figures["requests"]),
             errors=int(figures["errors"]),
+            server_waits=figures.get("server_waits"),
         )
         measures.append(measure)
         print(
             f"round {round_number}  {tool:<7} {target:<7} {measure.requests_per_s:>10,.0f} req/s"
             f"  p50 {measure.p50_ms:7.3f} ms  p95 {measure.p95_ms:7.3f} ms  "
-            f"errors {measure.errors}",
+            f"errors {measure.errors}"
+            + (
+                ""
+                if measure.server_waits is None
+                else f"  server waits/req {measure.server_waits:.2f}"
+            ),
             flush=True,
         )
 
@@ -576,7 +601,9 @@ def main() -> int:
         health_rounds = 0 if args.only == "static" else args.rounds
         with contextlib.ExitStack() as health:
             if health_rounds:
-                base = health.enter_context(project_server(scratch, TARGET_CORE if split else None))
+                base, master = health.enter_context(
+                    project_server(scratch, TARGET_CORE if split else None)
+                )
                 # gunicorn's workers import lazily and warm their caches on the first requests:
                 # neither generator should pay for that.
                 run_wrk_lua(
@@ -593,6 +620,7 @@ def main() -> int:
                     # earlier ones' ports (a 10 s run uses ~17,000 of the ~28,000).
                     waited = settle_time_wait(int(base.rsplit(":", 1)[1]))
                     print(f"(TIME_WAIT drained after {waited:.0f} s)", flush=True)
+                    switches = voluntary_switches(master)
                     if tool == "ours":
                         figures = run_ours(
                             base, "/health/live", vus=args.health_connections,
@@ -604,6 +632,8 @@ def main() -> int:
                             duration=args.duration, scratch=scratch, threads=wrk_threads,
                             core=generator_core,
                         )  # fmt: skip
+                    waits = voluntary_switches(master) - switches
+                    figures["server_waits"] = waits / max(figures["requests"], 1)
                     note(tool, "health", round_number, figures)
     facts["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     table = render(measures, args, facts)
