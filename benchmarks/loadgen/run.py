@@ -12,6 +12,10 @@
     the same number of users, interleaved with (a). Locust is installed from
     benchmarks/loadgen/requirements.txt into its own venv (/tmp/dharma-locust-venv), never into
     the project's. Goal: ours ≥ 2× Locust.
+(d) In each static round, ours and `wrk -t1` (both on core 0) against the same nginx on a path
+    it answers with Connection: close: a new connection per request. Reported, no goal: it
+    shows the generators' cost per connection, which (c) with --health-placement shared mixes
+    into the server's throughput.
 (c) Dharma's /health/live under gunicorn (dharma/gunicorn.conf.py, a scratch PostgreSQL database
     `dharma_loadgen_bench`, Redis DB 12): ours against wrk at the same concurrency, req/s, p50 and
     p95. Goal: within 10 % of wrk on each. `--health-placement split` (the default) keeps the
@@ -69,6 +73,7 @@ REQUIREMENTS = Path(__file__).resolve().parent / "requirements.txt"
 DATABASE = "dharma_loadgen_bench"
 SERVER_DSN = f"postgresql://postgres@{HOST}:5432/postgres"
 REDIS_URL = f"redis://{HOST}:6379/12"
+CLOSE_PATH = "/close.json"  # nginx answers it with Connection: close (keepalive_timeout 0)
 STATIC_BODY = b'{"status":"ok","service":"static"}\n'
 GOAL_RATE = 30_000
 GOAL_LOCUST_FACTOR = 2.0
@@ -129,8 +134,9 @@ def ensure_nginx() -> str | None:
 
 
 @contextlib.contextmanager
-def static_target(scratch: Path) -> Iterator[tuple[str, str]]:
-    """(URL, description) of nginx, or of a minimal asyncio server when nginx cannot run."""
+def static_target(scratch: Path) -> Iterator[tuple[str, str, bool]]:
+    """(URL, description, whether CLOSE_PATH answers with Connection: close) of nginx, or of a
+    minimal asyncio server (keep-alive only) when nginx cannot run."""
     port = free_port()
     (scratch / "health.json").write_bytes(STATIC_BODY)
     nginx = ensure_nginx()
@@ -154,6 +160,8 @@ def static_target(scratch: Path) -> Iterator[tuple[str, str]]:
                     listen {HOST}:{port};
                     location / {{ root {scratch}; default_type application/json;
                                  try_files /health.json =404; }}
+                    location = {CLOSE_PATH} {{ keepalive_timeout 0; root {scratch};
+                                 default_type application/json; try_files /health.json =404; }}
                   }}
                 }}
                 """
@@ -162,16 +170,18 @@ def static_target(scratch: Path) -> Iterator[tuple[str, str]]:
         command = pinned(TARGET_CORE, [nginx, "-c", str(conf), "-p", str(scratch)])
         version = first_line([nginx, "-v"])
         description = f"{version}, 1 worker, core {TARGET_CORE}"
+        closes = True
     else:
         server = scratch / "static_server.py"
         server.write_text(ASYNCIO_SERVER.format(host=HOST, port=port, body=STATIC_BODY))
         command = pinned(TARGET_CORE, [PYTHON, str(server)])
         description = f"asyncio static server (nginx unavailable), core {TARGET_CORE}"
+        closes = False
     process = subprocess.Popen(command, start_new_session=True)
     try:
         url = f"http://{HOST}:{port}"
         wait_for(f"{url}/health.json", process)
-        yield url, description
+        yield url, description, closes
     finally:
         stop(process)
 
@@ -351,13 +361,17 @@ def run_wrk_lua(
 
 
 def time_wait_to(port: int) -> int:
-    """TIME_WAIT sockets toward 127.0.0.1:`port` (from /proc/net/tcp: state 06)."""
+    """TIME_WAIT sockets of connections to `port`, on the client's side or the server's (from
+    /proc/net/tcp: state 06)."""
     count = 0
     with open("/proc/net/tcp") as table:
         next(table)
         for line in table:
             fields = line.split()
-            if fields[3] == "06" and int(fields[2].rsplit(":", 1)[1], 16) == port:
+            if fields[3] == "06" and port in (
+                int(fields[1].rsplit(":", 1)[1], 16),
+                int(fields[2].rsplit(":", 1)[1], 16),
+            ):
                 count += 1
     return count
 
@@ -450,6 +464,17 @@ def static_rows(measures: list[Measure], args: argparse.Namespace) -> list[str]:
     ]
 
 
+def close_rows(measures: list[Measure], args: argparse.Namespace) -> list[str]:
+    ours = median_of(measures, "ours", "close")
+    wrk = median_of(measures, "wrk", "close")
+    factor = ours["requests_per_s"] / wrk["requests_per_s"]
+    return [
+        f"| d | max req/s, 1 core, {args.vus} VUs, a new connection per request (nginx "
+        f"`keepalive_timeout 0`) vs wrk -t1 | {ours['requests_per_s']:,.0f} | "
+        f"{wrk['requests_per_s']:,.0f} | — (reported) | {factor:.2f}× |"
+    ]
+
+
 def health_rows(measures: list[Measure], args: argparse.Namespace) -> list[str]:
     ours = median_of(measures, "ours", "health")
     wrk = median_of(measures, "wrk", "health")
@@ -475,6 +500,8 @@ def render(measures: list[Measure], args: argparse.Namespace, facts: dict) -> st
     ]
     if any(m.target == "static" for m in measures):
         rows += static_rows(measures, args)
+    if any(m.target == "close" for m in measures):
+        rows += close_rows(measures, args)
     if any(m.target == "health" for m in measures):
         rows += health_rows(measures, args)
     if args.health_placement == "split":
@@ -530,7 +557,9 @@ def main() -> int:
         default="split",
         help="(c): gunicorn and the generators on separate cores (split, default) or sharing all",
     )
-    parser.add_argument("--only", choices=("static", "health"), help="run only (a)+(b) or only (c)")
+    parser.add_argument(
+        "--only", choices=("static", "health"), help="run only (a), (b), (d) or only (c)"
+    )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _exit_on_signal)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -577,7 +606,7 @@ def main() -> int:
                 facts["static_target"] = "not run (--only health)"
                 static_rounds = 0
             else:
-                url, description = static.enter_context(static_target(scratch))
+                url, description, closes = static.enter_context(static_target(scratch))
                 facts["static_target"] = description
                 static_rounds = args.rounds
             for round_number in range(1, static_rounds + 1):
@@ -595,6 +624,26 @@ def main() -> int:
                             duration=args.duration, scratch=scratch,
                         )  # fmt: skip
                     note(tool, "static", round_number, figures)
+                if not closes:
+                    continue
+                # (d) a new connection per request, ours vs wrk, each on one core
+                for tool in ("ours", "wrk") if round_number % 2 else ("wrk", "ours"):
+                    # nginx closes first, so the TIME_WAIT sockets of ~150,000 connections sit
+                    # on its side: each run starts from a drained table, as in (c).
+                    waited = settle_time_wait(int(url.rsplit(":", 1)[1]))
+                    print(f"(TIME_WAIT drained after {waited:.0f} s)", flush=True)
+                    if tool == "ours":
+                        figures = run_ours(
+                            url, CLOSE_PATH, vus=args.vus, duration=args.duration,
+                            core=GENERATOR_CORE, scratch=scratch,
+                        )  # fmt: skip
+                    else:
+                        figures = run_wrk_lua(
+                            wrk, f"{url}{CLOSE_PATH}", connections=args.vus,
+                            duration=args.duration, scratch=scratch, threads=1,
+                            core=GENERATOR_CORE,
+                        )  # fmt: skip
+                    note(tool, "close", round_number, figures)
         split = args.health_placement == "split"
         generator_core = GENERATOR_CORE if split else None
         wrk_threads = 1 if split else WRK_THREADS
