@@ -472,8 +472,7 @@ class HttpClient:
             received,
         )
         body = b"".join(connection.body) if request.keep_body else None
-        if not connection.keep_alive:
-            connection.close()
+        if not connection.keep_alive:  # closed as the response completed
             self._connection = None
         return Response(status=status, body=body, error=None)
 
