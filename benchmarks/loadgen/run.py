@@ -384,6 +384,35 @@ def settle_time_wait(port: int, *, below: int = 1_000, limit: float = 75.0) -> f
     return time.monotonic() - started
 
 
+def drain_time_wait(url: str) -> None:
+    """Before each run of (c) or (d). Both targets close every connection, and a 10 s run leaves
+    tens of thousands of TIME_WAIT sockets (on either side) for 60 s: a run started among them
+    would pay for the run before it."""
+    waited = settle_time_wait(int(url.rsplit(":", 1)[1]))
+    print(f"(TIME_WAIT drained after {waited:.0f} s)", flush=True)
+
+
+def run_against_wrk(
+    tool: str,
+    wrk: str,
+    url: str,
+    path: str,
+    *,
+    connections: int,
+    duration: int,
+    core: int | None,
+    threads: int,
+    scratch: Path,
+) -> dict[str, float]:
+    """One run of (c) or (d), by ours or wrk."""
+    if tool == "ours":
+        return run_ours(url, path, vus=connections, duration=duration, core=core, scratch=scratch)
+    return run_wrk_lua(
+        wrk, f"{url}{path}", connections=connections, duration=duration, scratch=scratch,
+        threads=threads, core=core,
+    )  # fmt: skip
+
+
 def voluntary_switches(master: int) -> int:
     """How often gunicorn's workers have blocked so far (voluntary context switches). A sync
     worker blocks when it waits for the client: for a request, or, after its answer, for the
@@ -647,21 +676,11 @@ def main() -> int:
                     continue
                 # (d) a new connection per request, ours vs wrk, each on one core
                 for tool in ("ours", "wrk") if round_number % 2 else ("wrk", "ours"):
-                    # nginx closes first, so the TIME_WAIT sockets of ~150,000 connections sit
-                    # on its side: each run starts from a drained table, as in (c).
-                    waited = settle_time_wait(int(url.rsplit(":", 1)[1]))
-                    print(f"(TIME_WAIT drained after {waited:.0f} s)", flush=True)
-                    if tool == "ours":
-                        figures = run_ours(
-                            url, CLOSE_PATH, vus=args.vus, duration=args.duration,
-                            core=GENERATOR_CORE, scratch=scratch,
-                        )  # fmt: skip
-                    else:
-                        figures = run_wrk_lua(
-                            wrk, f"{url}{CLOSE_PATH}", connections=args.vus,
-                            duration=args.duration, scratch=scratch, threads=1,
-                            core=GENERATOR_CORE,
-                        )  # fmt: skip
+                    drain_time_wait(url)
+                    figures = run_against_wrk(
+                        tool, wrk, url, CLOSE_PATH, connections=args.vus,
+                        duration=args.duration, core=GENERATOR_CORE, threads=1, scratch=scratch,
+                    )  # fmt: skip
                     note(tool, "close", round_number, figures)
         split = args.health_placement == "split"
         generator_core = GENERATOR_CORE if split else None
@@ -682,24 +701,13 @@ def main() -> int:
             for round_number in range(1, health_rounds + 1):
                 order = ("ours", "wrk") if round_number % 2 else ("wrk", "ours")
                 for tool in order:
-                    # gunicorn's sync workers close every connection; the client closes first,
-                    # so each request leaves a TIME_WAIT socket on an ephemeral port. Every run
-                    # starts from a drained port range, or the later runs would pay for the
-                    # earlier ones' ports (a 10 s run uses ~17,000 of the ~28,000).
-                    waited = settle_time_wait(int(base.rsplit(":", 1)[1]))
-                    print(f"(TIME_WAIT drained after {waited:.0f} s)", flush=True)
+                    drain_time_wait(base)
                     switches = voluntary_switches(master)
-                    if tool == "ours":
-                        figures = run_ours(
-                            base, "/health/live", vus=args.health_connections,
-                            duration=args.duration, core=generator_core, scratch=scratch,
-                        )  # fmt: skip
-                    else:
-                        figures = run_wrk_lua(
-                            wrk, f"{base}/health/live", connections=args.health_connections,
-                            duration=args.duration, scratch=scratch, threads=wrk_threads,
-                            core=generator_core,
-                        )  # fmt: skip
+                    figures = run_against_wrk(
+                        tool, wrk, base, "/health/live", connections=args.health_connections,
+                        duration=args.duration, core=generator_core, threads=wrk_threads,
+                        scratch=scratch,
+                    )  # fmt: skip
                     waits = voluntary_switches(master) - switches
                     figures["server_waits"] = waits / max(figures["requests"], 1)
                     note(tool, "health", round_number, figures)
