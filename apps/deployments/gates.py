@@ -3,9 +3,9 @@
 1. **Guardrails.** The version's latest guardrail evaluation *for the environment* (production
    rules run only in production evaluations) must pass: no finding stands that is unwaived and
    blocking (soft-fail, hard-fail) or critical/high. Waivers are read as they stand now, the same
-   rule the IaC generation gate applies (apps.iac.services.standing_findings); a version failing
-   only with waived findings passes. At creation the latest evaluation is used (one is made when
-   there is none); the task evaluates again, so a policy or waiver changed since counts.
+   rule the IaC generation gate applies (apps.guardrails.selectors.standing_findings); a version
+   failing only with waived findings passes. At creation the latest evaluation is used (one is
+   made when there is none); the task evaluates again, so a policy or waiver changed since counts.
    Environment types map to guardrail environments: prod and dr → production; staging, preprod
    and uat → staging; dev and test → dev.
 2. **Cost.** The version's monthly estimate (catalog prices, the tenant's negotiated ones
@@ -44,7 +44,7 @@ from apps.deployments.exceptions import GateRefused
 from apps.deployments.models import DeploymentApproval
 from apps.guardrails import services as guardrail_services
 from apps.guardrails.models import GuardrailEvaluation
-from apps.iac.services import standing_findings
+from apps.guardrails.selectors import standing_findings
 
 GUARDRAIL_ENVIRONMENT = {
     EnvironmentType.PROD: "production",

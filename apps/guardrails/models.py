@@ -165,6 +165,11 @@ class PolicyViolation(TimestampedModel):
     exemption_approved_by = user_fk(null=True)
     exemption_reason = models.TextField(blank=True)
     exemption_expires_at = models.DateTimeField(null=True, blank=True)
+    # Dharma's addition: a false positive is marked through the service (the guardrail
+    # `override` right) and recorded with who, why and when; only a recorded mark waives.
+    false_positive_by = user_fk(null=True)
+    false_positive_reason = models.TextField(blank=True)
+    false_positive_at = models.DateTimeField(null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -1,11 +1,15 @@
-"""Reads: the policies in force for a tenant, compiled into engine rules."""
+"""Reads: the policies in force for a tenant, compiled into engine rules; the findings of an
+evaluation that stand now (waivers as they stand now), for the IaC and deployment gates."""
 
 from django.db.models import Q
 from django.utils import timezone
 
 from apps.core.exceptions import DomainError
 from apps.guardrails.engine import Rule, RuleSpecError, compile_rule
-from apps.guardrails.models import GovernancePolicy
+from apps.guardrails.engine.waivers import WAIVER_COLUMNS, row_waived_as
+from apps.guardrails.models import GovernancePolicy, GuardrailEvaluation, PolicyViolation
+
+SERIOUS = frozenset({"critical", "high"})
 
 # The policy severity column (original: advisory, warning, error, critical) read back as a
 # finding severity, for policies whose rule does not name one.
@@ -81,3 +85,44 @@ def compile_policy_fields(fields: dict) -> Rule:
         )
     except RuleSpecError as exc:
         raise InvalidPolicy("The policy's rule is not valid.", fields=exc.fields) from exc
+
+
+def standing_findings(evaluation: GuardrailEvaluation) -> list[dict]:
+    """The evaluation's findings that refuse a generation or a deployment now: not waived now
+    (`engine.waivers`, on the stored rows as they stand) and either blocking (soft-fail,
+    hard-fail) or critical/high. A finding whose row is gone keeps the evaluation's verdict."""
+    now = timezone.now()
+    rows = {
+        str(row["id"]): row
+        for row in PolicyViolation.objects.filter(
+            pk__in=[finding["id"] for finding in evaluation.findings]
+        ).values("id", *WAIVER_COLUMNS)
+    }
+    standing = []
+    for finding in evaluation.findings:
+        rule = evaluation.rules.get(finding["rule_id"], {})
+        enforcement = rule.get("enforcement", "advisory")
+        row = rows.get(str(finding["id"]))
+        if row is None:
+            waived = bool(finding.get("waived"))
+        else:
+            waived = row_waived_as(row, enforcement=enforcement, now=now) is not None
+        if waived:
+            continue
+        blocking = bool(finding.get("blocking")) or (
+            bool(finding.get("waived")) and enforcement in {"soft-fail", "hard-fail"}
+        )  # waived at evaluation time, no longer now: the finding blocks again
+        if blocking or finding["severity"] in SERIOUS:
+            standing.append(
+                {
+                    "id": finding["id"],
+                    "rule_id": finding["rule_id"],
+                    "title": rule.get("title", ""),
+                    "severity": finding["severity"],
+                    "enforcement": enforcement,
+                    "component": finding.get("component"),
+                    "message": finding["message"],
+                    "blocking": blocking,
+                }
+            )
+    return standing

@@ -29,6 +29,7 @@ from apps.blueprints.models import Blueprint, BlueprintVersion
 from apps.core.exceptions import Conflict, DomainError
 from apps.guardrails import selectors
 from apps.guardrails.engine import EngineResult, Rule, evaluate
+from apps.guardrails.engine.waivers import FALSE_POSITIVE, WAIVER, row_waived_as
 from apps.guardrails.models import GovernancePolicy, GuardrailEvaluation, PolicyViolation
 from apps.guardrails.pack import POLICY_SEVERITY
 
@@ -46,13 +47,6 @@ def score_of(weights: int, policies: int) -> int:
         return 100
     ceiling = 10 * policies
     return round(100 - min(weights, ceiling) / ceiling * 100)
-
-
-def waiver_active(row: PolicyViolation, now: datetime) -> bool:
-    return bool(
-        row.exemption_approved
-        and (row.exemption_expires_at is None or row.exemption_expires_at > now)
-    )
 
 
 def _monthly_cost(components: list[dict], rules: list[Rule]) -> Decimal | None:
@@ -153,7 +147,7 @@ _INSERT_COLUMNS = (
     "resource_id", "resource_name", "severity", "violation_type", "violation_details",
     "violation_data", "detected_at", "detected_by", "status", "remediation_plan",
     "remediation_notes", "exemption_requested", "exemption_approved", "exemption_reason",
-    "metadata",
+    "false_positive_reason", "metadata",
 )  # fmt: skip
 
 
@@ -246,6 +240,7 @@ def _record_findings(
             "exemption_expires_at",
             "exemption_reason",
             "exemption_approved_by__email",
+            "false_positive_at",
         )
     }
     inserts: list[tuple] = []
@@ -259,15 +254,10 @@ def _record_findings(
         rule = finding.rule
         component = finding.component or ""
         row = standing.pop((str(rule.policy_id), component), None)
-        false_positive = row is not None and row["status"] == "false-positive"
-        waiver = (
-            row is not None
-            and rule.enforcement != "hard-fail"
-            and row["exemption_approved"]
-            and (row["exemption_expires_at"] is None or row["exemption_expires_at"] > now)
-        )
-        waived = bool(false_positive or waiver)
-        status = "false-positive" if false_positive else "exempted" if waived else "open"
+        how = None if row is None else row_waived_as(row, enforcement=rule.enforcement, now=now)
+        waiver = how == WAIVER
+        waived = how is not None
+        status = "false-positive" if how == FALSE_POSITIVE else "exempted" if waiver else "open"
         if row is None:
             pk = uuid.uuid4()
             data = {"rule_id": rule.id, "checkov_id": rule.checkov_id, "component": component}
@@ -293,6 +283,7 @@ def _record_findings(
                     "",
                     False,
                     False,
+                    "",
                     "",
                     "{}",
                 )
@@ -389,12 +380,69 @@ def waiver_grant(
 
 @transaction.atomic
 def waiver_revoke(*, finding: PolicyViolation) -> None:
+    finding = PolicyViolation.objects.select_for_update().get(pk=finding.pk)
+    if not finding.exemption_approved:
+        raise DomainError(
+            "The finding has no waiver to revoke.",
+            code="not_waived",
+            fields={"finding": ["Not waived."]},
+        )
     finding.exemption_approved = False
     finding.exemption_approved_by = None
     finding.exemption_expires_at = None
     if finding.status == "exempted":
         finding.status = "open"
     finding.save()
+
+
+@transaction.atomic
+def finding_mark_false_positive(
+    *, finding: PolicyViolation, user: User, reason: str
+) -> PolicyViolation:
+    """Record that a finding is a false positive: who, why, when. The caller checks the
+    guardrail `override` right (the same as a waiver's); it is the one way a hard-fail finding
+    stops blocking, so the reason is required."""
+    finding = PolicyViolation.objects.select_for_update().get(pk=finding.pk)
+    if not reason.strip():
+        raise DomainError(
+            "Say why the finding is a false positive.", fields={"reason": ["Required."]}
+        )
+    if finding.status in {"remediated", "false-positive"}:
+        raise DomainError(
+            f"The finding is {finding.status} already.",
+            code="not_markable",
+            fields={"finding": [f"The finding is {finding.status}."]},
+        )
+    finding.status = "false-positive"
+    finding.false_positive_by = user
+    finding.false_positive_reason = reason.strip()
+    finding.false_positive_at = timezone.now()
+    finding.save()
+    return finding
+
+
+@transaction.atomic
+def finding_unmark_false_positive(*, finding: PolicyViolation) -> PolicyViolation:
+    """Undo `finding_mark_false_positive`: the finding stands again (or stays waived when a
+    waiver of it is still in force)."""
+    finding = (
+        PolicyViolation.objects.select_for_update().select_related("policy").get(pk=finding.pk)
+    )
+    if finding.status != "false-positive":
+        raise DomainError(
+            "The finding is not marked as a false positive.",
+            code="not_false_positive",
+            fields={"finding": [f"The finding is {finding.status}."]},
+        )
+    finding.false_positive_by = None
+    finding.false_positive_reason = ""
+    finding.false_positive_at = None
+    waived = row_waived_as(
+        finding, enforcement=finding.policy.enforcement_level, now=timezone.now()
+    )
+    finding.status = "exempted" if waived == WAIVER else "open"
+    finding.save()
+    return finding
 
 
 def _with_severity(fields: dict, severity: str) -> dict:

@@ -4,7 +4,9 @@ Generating is gated by the guardrails: the version's latest evaluation (one is m
 the version has none) must pass. It passes when no finding of it stands unwaived that blocks
 (soft-fail or hard-fail) or is critical or high; waivers are read as they stand now, so a waiver
 granted after the evaluation lets the generation through, and one that expired or was revoked
-stops it again. Hard-fail findings cannot be waived, so a blocked evaluation always refuses.
+stops it again. Hard-fail findings cannot be waived (only a false positive recorded through the
+guardrails service stops one blocking). Whether a finding is waived now is decided in one place,
+`apps.guardrails.engine.waivers`, read through `apps.guardrails.selectors.standing_findings`.
 A refusal is a 409 naming the evaluation and the findings that refused.
 
 A format the graph's provider cannot take (Bicep is Azure only, CloudFormation AWS only; a graph
@@ -33,7 +35,8 @@ from apps.blueprints import services as blueprint_services
 from apps.blueprints.models import Blueprint, BlueprintVersion
 from apps.core.exceptions import Conflict, DomainError
 from apps.guardrails import services as guardrail_services
-from apps.guardrails.models import GuardrailEvaluation, PolicyViolation
+from apps.guardrails.models import GuardrailEvaluation
+from apps.guardrails.selectors import standing_findings
 from apps.iac import engine
 from apps.iac.choices import GenerationStatus, IacFormat
 from apps.iac.models import IacGeneration
@@ -47,7 +50,6 @@ FORMAT_PROVIDERS = {
     IacFormat.BICEP: frozenset({"azure"}),
     IacFormat.CLOUDFORMATION: frozenset({"aws"}),
 }
-SERIOUS = frozenset({"critical", "high"})
 
 
 class GuardrailRefused(Conflict):
@@ -116,57 +118,6 @@ def check_format(*, graph: Mapping, format: str) -> str:
 
 
 # --- The guardrail gate ------------------------------------------------------------------------
-
-
-def _waived_now(row: Mapping | None, enforcement: str, now) -> bool | None:
-    """Whether a finding's stored row waives it now (None: the row is gone)."""
-    if row is None:
-        return None
-    if row["status"] == "false-positive":
-        return True
-    return bool(
-        enforcement != "hard-fail"
-        and row["exemption_approved"]
-        and (row["exemption_expires_at"] is None or row["exemption_expires_at"] > now)
-    )
-
-
-def standing_findings(evaluation: GuardrailEvaluation) -> list[dict]:
-    """The evaluation's findings that refuse a generation now: unwaived (waivers as they stand
-    now) and either blocking (soft-fail, hard-fail) or critical/high."""
-    now = timezone.now()
-    rows = {
-        str(row["id"]): row
-        for row in PolicyViolation.objects.filter(
-            pk__in=[finding["id"] for finding in evaluation.findings]
-        ).values("id", "status", "exemption_approved", "exemption_expires_at")
-    }
-    standing = []
-    for finding in evaluation.findings:
-        rule = evaluation.rules.get(finding["rule_id"], {})
-        enforcement = rule.get("enforcement", "advisory")
-        waived = _waived_now(rows.get(str(finding["id"])), enforcement, now)
-        if waived is None:
-            waived = bool(finding.get("waived"))
-        if waived:
-            continue
-        blocking = bool(finding.get("blocking")) or (
-            bool(finding.get("waived")) and enforcement in {"soft-fail", "hard-fail"}
-        )  # a waiver that expired or was revoked since: the finding blocks again
-        if blocking or finding["severity"] in SERIOUS:
-            standing.append(
-                {
-                    "id": finding["id"],
-                    "rule_id": finding["rule_id"],
-                    "title": rule.get("title", ""),
-                    "severity": finding["severity"],
-                    "enforcement": enforcement,
-                    "component": finding.get("component"),
-                    "message": finding["message"],
-                    "blocking": blocking,
-                }
-            )
-    return standing
 
 
 def latest_evaluation(version: BlueprintVersion) -> GuardrailEvaluation | None:

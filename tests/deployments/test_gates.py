@@ -264,3 +264,27 @@ def test_bad_input_is_a_400_naming_the_field(api, team, dev, project, make_versi
     response = deploy(team["se"], version, dev, format="bicep")
     assert response.status_code == 400 and "format" in error(response)["fields"]
     assert not DeploymentExecution.objects.exists()
+
+
+def test_a_hard_fail_finding_counts_as_false_positive_only_when_recorded(
+    team, dev, make_version, deploy, hard_fail_policy
+):
+    from apps.guardrails import services as guardrail_services
+
+    hard_fail_policy()
+    version = make_version()
+    assert error(deploy(team["se"], version, dev))["code"] == "guardrails_refused"
+    evaluation = GuardrailEvaluation.objects.get(blueprint_version=version)
+    tickets = [f["id"] for f in evaluation.findings if f["rule_id"] == "change-ticket"]
+    assert tickets
+    # Typed by hand (no who, no why): the hard-fail findings still block.
+    PolicyViolation.objects.filter(pk__in=tickets).update(status="false-positive")
+    assert error(deploy(team["se"], version, dev))["code"] == "guardrails_refused"
+    PolicyViolation.objects.filter(pk__in=tickets).update(status="open")
+    for pk in tickets:
+        guardrail_services.finding_mark_false_positive(
+            finding=PolicyViolation.objects.get(pk=pk), user=team["ta"],
+            reason="Changes to dev need no ticket.",
+        )  # fmt: skip
+    response = deploy(team["se"], version, dev)
+    assert response.status_code == 202, response.json()

@@ -150,3 +150,25 @@ def test_the_gate_is_a_service_other_apps_can_call(ta, new_version):
     assert refused.value.status_code == 409
     assert refused.value.details["evaluation"]
     assert not IacGeneration.objects.exists()
+
+
+def test_a_hard_fail_finding_marked_false_positive_by_hand_still_refuses(ta, new_version, generate):
+    """A status typed without the service (as the finding's admin form once allowed) does not
+    waive a hard-fail finding; the service's recorded mark, with the override right, does."""
+    version = new_version([bucket(**COMPLIANT_BUCKET, acl="public-read")])
+    assert generate(ta, version, "terraform").status_code == 409
+    evaluation = GuardrailEvaluation.objects.get(blueprint_version=version)
+    public = finding(evaluation, "aws-s3-public-acl")
+    PolicyViolation.objects.filter(pk=public["id"]).update(status="false-positive")
+    refused = generate(ta, version, "terraform")
+    assert refused.status_code == 409
+    assert "aws-s3-public-acl" in {
+        f["rule_id"] for f in refused.json()["error"]["details"]["findings"]
+    }
+    PolicyViolation.objects.filter(pk=public["id"]).update(status="open")
+    guardrail_services.finding_mark_false_positive(
+        finding=PolicyViolation.objects.get(pk=public["id"]), user=ta,
+        reason="The bucket is the public website, reviewed by security.",
+    )  # fmt: skip
+    response = generate(ta, version, "terraform")
+    assert response.status_code == 202, response.json()

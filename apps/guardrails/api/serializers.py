@@ -128,6 +128,7 @@ class FindingRowSerializer(serializers.ModelSerializer):
     component = serializers.CharField(source="resource_name", read_only=True)
     project = serializers.UUIDField(source="project_id", read_only=True)
     waived_by = serializers.UUIDField(source="exemption_approved_by_id", read_only=True)
+    false_positive_by = serializers.UUIDField(source="false_positive_by_id", read_only=True)
 
     class Meta:
         model = PolicyViolation
@@ -135,7 +136,8 @@ class FindingRowSerializer(serializers.ModelSerializer):
             "id", "policy", "rule_id", "checkov_id", "blueprint", "component", "project",
             "severity", "status", "violation_details", "remediation_plan", "detected_at",
             "remediated_at", "exemption_approved", "waived_by", "exemption_reason",
-            "exemption_expires_at",
+            "exemption_expires_at", "false_positive_by", "false_positive_reason",
+            "false_positive_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -144,6 +146,10 @@ class WaiverSerializer(StrictSerializer):
     finding = serializers.UUIDField()
     reason = serializers.CharField(min_length=10, max_length=2000)
     expires_at = serializers.DateTimeField(allow_null=True, required=False, default=None)
+
+
+class FalsePositiveSerializer(StrictSerializer):
+    reason = serializers.CharField(min_length=10, max_length=2000)
 
 
 class WaiverUpdateSerializer(StrictSerializer):

@@ -3,6 +3,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
@@ -14,6 +15,7 @@ from apps.guardrails.api.serializers import (
     EvaluationCreateSerializer,
     EvaluationListSerializer,
     EvaluationSerializer,
+    FalsePositiveSerializer,
     FindingRowSerializer,
     PolicySerializer,
     WaiverSerializer,
@@ -177,17 +179,47 @@ class EvaluationViewSet(TenantScopedViewSet):
 
 
 class FindingViewSet(TenantScopedViewSet):
-    """Findings as they stand (policy_violations): open, exempted (waived), remediated."""
+    """Findings as they stand (policy_violations): open, exempted (waived), false positive,
+    remediated. `POST {id}/false-positive/` `{reason}` marks one a false positive (who, why and
+    when are recorded; the only way a hard-fail finding stops blocking), `DELETE` undoes it;
+    both need the guardrail `override` action, as waivers do (TA, Admin)."""
 
     queryset = PolicyViolation.objects.select_related("policy")
     serializer_class = FindingRowSerializer
     permission_resource = READERS
     owner_field = None
     project_field = "project"
-    http_method_names = ["get", "head", "options"]
+    http_method_names = ["get", "post", "delete", "head", "options"]
     filterset_fields = ["status", "severity", "policy", "resource_id"]
     search_fields = ["resource_name", "violation_details"]
     ordering = ["-detected_at"]
+    extra_actions = {"false_positive": "override"}
+
+    def rbac_resources(self):
+        return "guardrail" if self.action == "false_positive" else READERS
+
+    def create(self, request, *args, **kwargs):
+        raise MethodNotAllowed(request.method)  # findings are made by evaluations
+
+    def destroy(self, request, *args, **kwargs):
+        raise MethodNotAllowed(request.method)  # a finding is remediated, never deleted
+
+    @extend_schema(
+        methods=["POST"], request=FalsePositiveSerializer, responses=FindingRowSerializer
+    )
+    @extend_schema(methods=["DELETE"], request=None, responses=FindingRowSerializer)
+    @action(detail=True, methods=["post", "delete"], url_path="false-positive")
+    def false_positive(self, request, pk=None):
+        finding = self.get_object()
+        if request.method == "DELETE":
+            finding = services.finding_unmark_false_positive(finding=finding)
+        else:
+            data = FalsePositiveSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            finding = services.finding_mark_false_positive(
+                finding=finding, user=request.user, reason=data.validated_data["reason"]
+            )
+        return Response(FindingRowSerializer(finding).data)
 
 
 class WaiverViewSet(TenantScopedViewSet):
