@@ -34,5 +34,6 @@ urlpatterns = [
     path("", include("apps.iac.api.urls")),
     path("", include("apps.deployments.api.urls")),
     path("", include("apps.operations.api.urls")),
+    path("", include("apps.audit.api.urls")),
     path("", include(router.urls)),
 ]

@@ -1,6 +1,6 @@
 """The apps' dependency order, checked on the source: an app imports only the apps before it.
 
-    core ← accounts ← blueprints ← {guardrails, costing} ← iac ← deployments ← operations
+    core ← accounts ← audit ← blueprints ← {guardrails, costing} ← iac ← deployments ← operations
          ← loadtests ← validation
 
 Apps in braces are siblings and never import each other (the guardrails' cost ceiling reaches
@@ -17,6 +17,7 @@ APPS = Path(__file__).resolve().parents[1] / "apps"
 ORDER: list[set[str]] = [
     {"core"},
     {"accounts"},
+    {"audit"},
     {"blueprints"},
     {"guardrails", "costing"},
     {"iac"},

@@ -23,6 +23,8 @@ RESOURCES = (
     "health",
     "ai-recommendation",
     "cost-optimization",
+    # Dharma's addition: the audit log (read-only: entries are never changed).
+    "audit",
 )
 ACTIONS = ("create", "read", "update", "delete", "approve", "execute", "manage", "override")
 SCOPES = ("own", "team", "project", "tenant")
@@ -108,9 +110,10 @@ SYSTEM_ROLES: dict[str, dict] = {
         "permissions": [
             f"{resource}:manage:tenant"
             for resource in RESOURCES
-            if resource not in {"ai-recommendation", "cost-optimization"}
+            if resource not in {"ai-recommendation", "cost-optimization", "audit"}
         ]
-        # Dharma's addition: projects and their environments are managed by administrators.
-        + ["project:manage:tenant"],
+        # Dharma's additions: projects and their environments are managed by administrators,
+        # who also read the tenant's audit log.
+        + ["project:manage:tenant", "audit:read:tenant"],
     },
 }

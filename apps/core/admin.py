@@ -3,17 +3,28 @@
 - `DharmaModelAdmin`: read-only id/timestamps, raw-id widgets for every foreign key that is not
   autocompleted (no dropdown ever loads a whole table), and tenant-scoped listing: a staff user
   who is not a superuser sees only rows that reach their own tenant (`Model.tenant_path`).
+  Its "History" page is the object's audit log (django-auditlog's entries, apps/audit): every
+  write from the API, the admin, commands and tasks, not only the admin's own edits.
 - `AppendOnlyAdmin`: for the append-only tables (history, logs, samples). Rows can be added, and
   viewed, never edited or deleted.
 """
 
+from auditlog.mixins import AuditlogHistoryAdminMixin
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.db import models
 
 
-class DharmaModelAdmin(admin.ModelAdmin):
+class DharmaModelAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
+    auditlog_history_template = "audit/object_history.html"
+    auditlog_history_per_page = 20
+
+    def history_view(self, request, object_id, extra_context=None):
+        if self.get_object(request, unquote(object_id)) is None:  # not found, or not the tenant's
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return self.auditlog_history_view(request, object_id, extra_context)
 
     def __init__(self, model, admin_site):
         super().__init__(model, admin_site)

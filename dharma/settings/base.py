@@ -57,8 +57,10 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_celery_beat",
+    "auditlog",
     "apps.core",
     "apps.accounts",
+    "apps.audit",
     "apps.blueprints",
     "apps.guardrails",
     "apps.costing",
@@ -76,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who wrote what: the audit log's actor and remote address (apps/audit/middleware.py).
+    "apps.audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -329,3 +333,13 @@ DHARMA_VALIDATION_SERVICES = dict(
 # Prometheus' HTTP API, e.g. http://127.0.0.1:9090 (unset: the Prometheus check says "not
 # measured").
 DHARMA_VALIDATION_PROMETHEUS_URL = os.environ.get("DHARMA_VALIDATION_PROMETHEUS_URL", "")
+
+# --- Audit log (django-auditlog; apps/audit) ---------------------------------------------------
+# Every write to Dharma's models, with its tenant (apps/audit/models.py). Models and fields are
+# registered in apps/audit/registration.py, not here; changes are stored as JSON values.
+AUDITLOG_LOGENTRY_MODEL = "audit.AuditLogEntry"
+AUDITLOG_STORE_JSON_CHANGES = True
+AUDITLOG_CHANGE_DISPLAY_TRUNCATE_LENGTH = 300
+# django-auditlog's own `auditlog_logentry` table is never used (the entries are
+# audit.AuditLogEntry): its migrations are not run.
+MIGRATION_MODULES = {"auditlog": None}
