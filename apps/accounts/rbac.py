@@ -163,3 +163,26 @@ def scope_for_any(user, resources: str | tuple[str, ...], action: str) -> int | 
     ranks = [scope_for(user, resource, action) for resource in resources]
     held = [rank for rank in ranks if rank is not None]
     return max(held) if held else None
+
+
+ANY = object()  # `allows`: the row has no project (or no owner) for the grant to reach
+
+
+def allows(user, resources: str | tuple[str, ...], action: str, *, project_id=ANY,
+           owner_id=ANY) -> bool:  # fmt: skip
+    """Whether `user` may take `action` on one row, as the API's RolePermission decides for an
+    object (the admin's actions ask this too): a tenant-scoped grant reaches every row of the
+    tenant; a project-scoped one the rows of the projects the user is a member of; an own-scoped
+    one (and a project-scoped one too) the user's own rows. A row with no project counts as
+    reached by a project-scoped grant, a row with no owner by an own-scoped one. The caller has
+    already narrowed the row to the user's tenant. Superusers may do everything."""
+    scope = scope_for_any(user, resources, action)
+    if scope is None:
+        return False
+    if scope == TENANT:
+        return True
+    if scope == PROJECT and (project_id is ANY or str(project_id) in member_projects(user)):
+        return True
+    if owner_id is ANY:
+        return scope < PROJECT  # an own-scoped grant on a row that has no owner
+    return owner_id is not None and owner_id == user.pk
