@@ -2,10 +2,14 @@
 
 E-mail is unique per tenant, not globally. The caller may name the tenant (`tenant=<slug>`); when it
 does not, the login succeeds only if exactly one active user with that e-mail has that password.
+Users of a suspended or removed tenant cannot log in, and a session they already hold stops
+working: Django reloads the session's user through `get_user` on every request.
 """
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+
+from apps.accounts.signin import signin_refusal
 
 
 class TenantEmailBackend(ModelBackend):
@@ -27,3 +31,13 @@ class TenantEmailBackend(ModelBackend):
             User().set_password(password)
             return None
         return matches[0] if len(matches) == 1 else None
+
+    def user_can_authenticate(self, user) -> bool:
+        return signin_refusal(user) is None
+
+    def get_user(self, user_id):
+        """The session's user with their tenant, in one query; None (logged out) when either is
+        no longer active."""
+        User = get_user_model()
+        user = User._default_manager.select_related("tenant").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

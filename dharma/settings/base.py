@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from dharma.settings.environment import env_int
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -226,7 +228,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.PageNumberPagination",
     "EXCEPTION_HANDLER": "apps.core.api.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"login": os.environ.get("DHARMA_LOGIN_THROTTLE", "10/min")},
+    # Per client address (apps/accounts/api/throttling.py): REMOTE_ADDR, or with
+    # DHARMA_NUM_PROXIES trusted proxies in front, the X-Forwarded-For hop the outermost one wrote.
+    "DEFAULT_THROTTLE_RATES": {
+        "login": os.environ.get("DHARMA_LOGIN_THROTTLE", "10/min"),
+        "token_refresh": os.environ.get("DHARMA_TOKEN_REFRESH_THROTTLE", "30/min"),
+    },
+    "NUM_PROXIES": env_int("DHARMA_NUM_PROXIES", 0),
 }
 # Largest JSON body the API accepts (bytes); larger ones answer 413.
 DHARMA_API_MAX_BODY_BYTES = int(os.environ.get("DHARMA_API_MAX_BODY_BYTES", str(5 * 1024 * 1024)))

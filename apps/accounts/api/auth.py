@@ -1,4 +1,8 @@
-"""API authentication: e-mail + password (+ tenant slug) → JWT access and refresh tokens."""
+"""API authentication: e-mail + password (+ tenant slug) → JWT access and refresh tokens.
+
+Both endpoints are throttled per client address (apps/accounts/api/throttling.py): `login` and
+`token_refresh` in REST_FRAMEWORK's DEFAULT_THROTTLE_RATES.
+"""
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
@@ -7,11 +11,14 @@ from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
 
+from apps.accounts.api.authentication import decode_token, load_user
+from apps.accounts.api.throttling import ClientAddressRateThrottle
 from apps.core.api.serializers import StrictSerializer
 
 
@@ -47,7 +54,7 @@ class TokenObtainView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientAddressRateThrottle]
     throttle_scope = "login"
 
     def get_authenticate_header(self, request) -> str:
@@ -83,5 +90,19 @@ class TokenObtainView(APIView):
         )
 
 
+class ActiveAccountTokenRefreshSerializer(TokenRefreshSerializer):
+    """A refresh token buys a new access token only while its user and their tenant are still
+    active; every refusal is a plain 401 (apps/accounts/api/authentication.py)."""
+
+    def validate(self, attrs):
+        refresh = decode_token(attrs["refresh"], RefreshToken)
+        load_user(refresh.payload.get(jwt_settings.USER_ID_CLAIM))
+        return super().validate(attrs)
+
+
 class TokenRefresh(TokenRefreshView):
     """Exchange a refresh token for a new access token."""
+
+    serializer_class = ActiveAccountTokenRefreshSerializer
+    throttle_classes = [ClientAddressRateThrottle]
+    throttle_scope = "token_refresh"

@@ -84,7 +84,15 @@ def exception_handler(exc, context):
     else:
         fields = {}
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        specific_code = getattr(detail, "code", None)
+        if isinstance(detail, dict) and "detail" in detail:
+            # simplejwt's errors: {"detail": "…", "code": "…", "messages": [{…}]} → the sentence.
+            specific_code = detail.get("code") or specific_code
+            detail = detail["detail"]
         message = str(detail)
+        if isinstance(exc, exceptions.AuthenticationFailed | exceptions.NotAuthenticated):
+            # Why a credential was refused: token_expired, tenant_inactive, …
+            code = str(specific_code or code)
         code = code or getattr(exc, "default_code", None) or "error"
     response.data = error_body(code or "error", message, fields)
     if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
