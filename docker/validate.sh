@@ -34,7 +34,7 @@ sys.exit(1 if bad else 0)
 EOF
 
 echo "== shell scripts"
-for script in docker/pgbouncer/*.sh; do
+for script in docker/pgbouncer/*.sh docker/prometheus/*.sh; do
     if sh -n "$script"; then echo "ok   $script"; else echo "FAIL $script"; status=1; fi
 done
 bash -n docker/validate.sh && echo "ok   docker/validate.sh"
@@ -60,7 +60,13 @@ fi
 
 echo "== prometheus"
 if command -v promtool >/dev/null 2>&1; then
-    promtool check config docker/prometheus/prometheus.yml || status=1
+    # The credentials file is written by the container's entrypoint: point it at an empty one.
+    tmp=$(mktemp -d)
+    : > "$tmp/metrics-token"
+    sed "s|/prometheus/metrics-token|$tmp/metrics-token|" docker/prometheus/prometheus.yml \
+        > "$tmp/prometheus.yml"
+    promtool check config "$tmp/prometheus.yml" || status=1
+    rm -rf "$tmp"
 else
     echo "skip promtool is not installed (apt-get install prometheus)"
 fi

@@ -1,8 +1,10 @@
 """The health contract (original-system §3), measured on every call.
 
-- `/health`: database round trip (which also yields the guardrail-finding stats) and one cache
-  round trip. healthy = both answer; degraded = the cache does not (HTTP 200); unhealthy = the
-  database does not (HTTP 503).
+- `/health`: database round trip and one cache round trip. For a caller allowed to see
+  platform-wide figures (apps/operations/scrape_auth.py) the round trip also yields the
+  guardrail-finding stats, counted across every tenant; anonymous callers get no `stats`.
+  healthy = both answer; degraded = the cache does not (HTTP 200); unhealthy = the database
+  does not (HTTP 503).
 - `/health/live`: no I/O at all.
 - `/health/ready`: database, cache and no unapplied migration, else 503 naming what failed.
 """
@@ -52,6 +54,19 @@ def _describe(exc: Exception) -> str:
 # in between, the database round trip is a plain SELECT 1. A probe's cost thus stays flat however
 # many findings accumulate.
 _stats_memo: tuple[float, dict] | None = None
+
+
+def probe_database() -> Probe:
+    """One database round trip: SELECT 1."""
+    started = time.perf_counter()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as exc:
+        _discard_broken_connection()
+        return Probe(ok=False, response_time_ms=_elapsed_ms(started), error=_describe(exc))
+    return Probe(ok=True, response_time_ms=_elapsed_ms(started))
 
 
 def probe_database_with_stats() -> Probe:
@@ -132,8 +147,9 @@ def _discard_broken_connection() -> None:
         connection.close()
 
 
-def health_payload() -> tuple[dict, int]:
-    database = probe_database_with_stats()
+def health_payload(*, include_stats: bool) -> tuple[dict, int]:
+    """`include_stats`: add the guardrail-finding counts of every tenant (platform callers)."""
+    database = probe_database_with_stats() if include_stats else probe_database()
     cache_probe = probe_cache()
     if not database.ok:
         status, http_status = "unhealthy", 503
@@ -153,15 +169,15 @@ def health_payload() -> tuple[dict, int]:
     }
     if cache_probe.error:
         cache_body["error"] = cache_probe.error
-    stats = database.data or {"totalEvents": 0, "last24Hours": 0, "criticalEvents": 0}
-    body = {
+    body: dict = {
         "status": status,
         "timestamp": now_iso(),
         "uptime": uptime_seconds(),
         "version": settings.DHARMA_VERSION,
         "services": {"database": database_body, "cache": cache_body},
-        "stats": stats,
     }
+    if include_stats:
+        body["stats"] = database.data or {"totalEvents": 0, "last24Hours": 0, "criticalEvents": 0}
     return body, http_status
 
 

@@ -4,6 +4,7 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_safe
 
 from apps.operations import health as health_checks
+from apps.operations.scrape_auth import may_see_platform_counts
 
 # What django.views.decorators.cache.never_cache sets, without recomputing it on every probe.
 NO_STORE = "max-age=0, no-cache, no-store, must-revalidate, private"
@@ -17,7 +18,7 @@ def _probe_response(body: dict, status: int = 200) -> JsonResponse:
 
 @require_safe
 def health(request):
-    body, status = health_checks.health_payload()
+    body, status = health_checks.health_payload(include_stats=may_see_platform_counts(request))
     return _probe_response(body, status)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from dharma.settings.environment import env_int
+from dharma.settings.environment import api_renderers, env_int, proxy_ssl_header
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -217,10 +217,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["apps.core.api.parsers.LimitedJSONParser"],
-    "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
-    ],
+    # The browsable HTML pages only in DEBUG; JSON only in production.
+    "DEFAULT_RENDERER_CLASSES": api_renderers(debug=DEBUG),
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
@@ -292,10 +290,18 @@ STORAGES = {
 }
 
 # --- Security (production) --------------------------------------------------------------------
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+# The defaults keep the first run (plain HTTP on 127.0.0.1, DEBUG on) working; behind an HTTPS
+# proxy set DJANGO_SECURE_PROXY_SSL_HEADER (e.g. HTTP_X_FORWARDED_PROTO,https), then the redirect
+# and HSTS. Probes and scrapes (/health*, /metrics*) are never redirected: they come over plain
+# HTTP from inside the deployment.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header("DJANGO_SECURE_PROXY_SSL_HEADER")
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^health(/|$)", r"^api/health$", r"^metrics(/|$)"]
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
 
 LOGGING = {
     "version": 1,
@@ -310,6 +316,9 @@ SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 
 # /health recounts guardrail findings at most this often (seconds) per process.
 DHARMA_HEALTH_STATS_TTL = float(os.environ.get("DHARMA_HEALTH_STATS_TTL", "5"))
+# Set: /metrics and /metrics/validation need `Authorization: Bearer <token>`, and /health adds its
+# cross-tenant finding counts only for that token (or a superuser's session). Unset: metrics open.
+DHARMA_METRICS_TOKEN = os.environ.get("DHARMA_METRICS_TOKEN", "").strip()
 # Largest blueprint graph the API accepts (components per version); larger ones answer 400.
 DHARMA_MAX_COMPONENTS = int(os.environ.get("DHARMA_MAX_COMPONENTS", "5000"))
 # What prices a version's components for the guardrails' cost ceiling: a callable taking the

@@ -35,9 +35,16 @@ def dead_cache(settings):
     settings.CACHES = caches
 
 
+@pytest.fixture
+def metrics_token(settings):
+    """/health's cross-tenant finding counts are for callers with the metrics token."""
+    settings.DHARMA_METRICS_TOKEN = "health-test-token"
+    return {"HTTP_AUTHORIZATION": "Bearer health-test-token"}
+
+
 @pytest.mark.django_db
-def test_health_reports_the_contract_shape(client):
-    response = client.get("/health")
+def test_health_reports_the_contract_shape(client, metrics_token):
+    response = client.get("/health", **metrics_token)
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "healthy"
@@ -71,9 +78,11 @@ def test_health_is_degraded_but_200_when_the_cache_is_down(client, dead_cache):
     assert "error" in body["services"]["cache"]
 
 
-def test_health_is_unhealthy_503_when_the_database_is_unreachable(client, django_db_blocker):
+def test_health_is_unhealthy_503_when_the_database_is_unreachable(
+    client, django_db_blocker, metrics_token
+):
     with django_db_blocker.unblock(), database_at_closed_port():
-        response = client.get("/health")
+        response = client.get("/health", **metrics_token)
         live = client.get("/health/live")
         ready = client.get("/health/ready")
     assert response.status_code == 503
@@ -131,7 +140,7 @@ def test_health_rejects_writes(client):
 
 
 @pytest.mark.django_db
-def test_health_stats_count_guardrail_findings(client, settings):
+def test_health_stats_count_guardrail_findings(client, settings, metrics_token):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -166,12 +175,12 @@ def test_health_stats_count_guardrail_findings(client, settings):
     finding("high")
     old = finding("critical")
     PolicyViolation.objects.filter(pk=old.pk).update(detected_at=timezone.now() - timedelta(days=2))
-    stats = client.get("/health").json()["stats"]
+    stats = client.get("/health", **metrics_token).json()["stats"]
     assert stats == {"totalEvents": 3, "last24Hours": 2, "criticalEvents": 2}
 
     # Within the TTL the counts are not recomputed: the round trip is a SELECT 1.
     settings.DHARMA_HEALTH_STATS_TTL = 3600
     finding("low")
-    assert client.get("/health").json()["stats"]["totalEvents"] == 3
+    assert client.get("/health", **metrics_token).json()["stats"]["totalEvents"] == 3
     settings.DHARMA_HEALTH_STATS_TTL = 0
-    assert client.get("/health").json()["stats"]["totalEvents"] == 4
+    assert client.get("/health", **metrics_token).json()["stats"]["totalEvents"] == 4
