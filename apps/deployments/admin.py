@@ -1,10 +1,16 @@
+"""Deployments in the admin. Approvals and executions are state machines: their fields are
+read-only and they move only through actions calling the services the API uses — approve,
+reject (PM, Admin), cancel (the requester or an approver); cancel and roll back executions
+(SE, Admin) — with the API's rights. Steps, logs and the approval history are records."""
+
 import json
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.html import format_html
 
+from apps.accounts import rbac
 from apps.core.admin import AppendOnlyAdmin, DharmaModelAdmin
-from apps.core.exceptions import DomainError
+from apps.core.admin_actions import each
 from apps.deployments import services
 from apps.deployments.models import (
     ApprovalHistory,
@@ -38,11 +44,20 @@ def _version_label(row) -> str:
     return f"{version.blueprint.name} v{version.version_number}"
 
 
-def _report(model_admin, request, done: list[str], refused: list[str], verb: str) -> None:
-    if done:
-        model_admin.message_user(request, f"{len(done)} {verb}.")
-    for message in refused:
-        model_admin.message_user(request, message, level=messages.WARNING)
+def _may(request, action: str, row, owner_id) -> bool:
+    return rbac.allows(
+        request.user, "deployment", action, project_id=row.project_id, owner_id=owner_id
+    )
+
+
+def _may_cancel(request, approval: DeploymentApproval) -> bool:
+    """The requester (holding a grant that opens the request) or an approver of its project."""
+    if approval.requested_by_id == request.user.pk:
+        return any(
+            _may(request, action, approval, approval.requested_by_id)
+            for action in ("approve", "create", "execute")
+        )
+    return rbac.allows(request.user, "deployment", "approve", project_id=approval.project_id)
 
 
 @admin.register(DeploymentApproval)
@@ -65,7 +80,7 @@ class DeploymentApprovalAdmin(DharmaModelAdmin):
     search_fields = ("environment", "comments", "reason")
     date_hierarchy = "requested_at"
     inlines = (ApprovalHistoryInline,)
-    actions = ["approve", "reject"]
+    actions = ["approve", "reject", "cancel"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("blueprint_version__graph_json")
@@ -74,6 +89,12 @@ class DeploymentApprovalAdmin(DharmaModelAdmin):
         return [field.name for field in self.model._meta.fields] + ["cost"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # moved by the actions only
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
     @admin.display(description="version")
@@ -96,28 +117,47 @@ class DeploymentApprovalAdmin(DharmaModelAdmin):
             + (" (over budget)" if figures.get("over_budget") else "")
         )
 
-    def _move(self, request, queryset, change, verb: str) -> None:
-        done, refused = [], []
-        for approval in queryset:
-            try:
-                change(user=request.user, approval=approval, comment=f"{verb} in the admin.")
-            except DomainError as exc:
-                refused.append(f"{approval}: {exc.message}")
-            else:
-                done.append(str(approval.pk))
-        _report(self, request, done, refused, f"request(s) {verb.lower()}")
+    def _move(self, request, queryset, change, verb: str, may) -> None:
+        each(
+            self, request, queryset, may=may,
+            change=lambda approval: change(
+                user=request.user, approval=approval, comment=f"{verb} in the admin."
+            ),
+            done=f"request(s) {verb.lower()}",
+        )  # fmt: skip
 
-    @admin.action(description="Approve", permissions=["change"])
-    def approve(self, request, queryset) -> None:
-        self._move(request, queryset, services.approval_approve, "Approved")
+    def _may_approve(self, request):
+        return lambda row: _may(request, "approve", row, row.requested_by_id)
 
-    @admin.action(description="Reject", permissions=["change"])
-    def reject(self, request, queryset) -> None:
-        self._move(request, queryset, services.approval_reject, "Rejected")
+    @admin.action(description="Approve", permissions=["view"])
+    def approve(self, request, queryset):
+        self._move(
+            request, queryset, services.approval_approve, "Approved", self._may_approve(request)
+        )
+
+    @admin.action(description="Reject", permissions=["view"])
+    def reject(self, request, queryset):
+        self._move(
+            request, queryset, services.approval_reject, "Rejected", self._may_approve(request)
+        )
+
+    @admin.action(description="Cancel", permissions=["view"])
+    def cancel(self, request, queryset):
+        self._move(
+            request, queryset, services.approval_cancel, "Cancelled",
+            lambda row: _may_cancel(request, row),
+        )  # fmt: skip
+
+
+class RecordAdmin(AppendOnlyAdmin):
+    """Rows the deployment services write: read, never added by hand."""
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(ApprovalHistory)
-class ApprovalHistoryAdmin(AppendOnlyAdmin):
+class ApprovalHistoryAdmin(RecordAdmin):
     list_display = ("approval", "action", "performed_by", "performed_at")
     list_filter = ("action",)
     list_select_related = ("approval", "performed_by")
@@ -221,7 +261,7 @@ class DeploymentExecutionAdmin(DharmaModelAdmin):
     search_fields = ("environment", "target_version", "current_step", "error_message")
     date_hierarchy = "created_at"
     inlines = (DeploymentStepInline, DeploymentLogInline)
-    actions = ["cancel"]
+    actions = ["cancel", "rollback"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("blueprint_version__graph_json")
@@ -230,6 +270,12 @@ class DeploymentExecutionAdmin(DharmaModelAdmin):
         return [field.name for field in self.model._meta.fields] + ["outcome", "plan"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # moved by the actions only
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
     @admin.display(description="version")
@@ -260,26 +306,31 @@ class DeploymentExecutionAdmin(DharmaModelAdmin):
             json.dumps(plan, indent=2, sort_keys=True),
         )
 
-    @admin.action(description="Cancel", permissions=["change"])
-    def cancel(self, request, queryset) -> None:
-        done, refused = [], []
-        for execution in queryset:
-            try:
-                services.execution_cancel(
-                    user=request.user, execution=execution, reason="Cancelled in the admin."
-                )
-            except DomainError as exc:
-                refused.append(f"{execution}: {exc.message}")
-            else:
-                done.append(str(execution.pk))
-        _report(self, request, done, refused, "execution(s) cancelled")
+    def _run(self, request, queryset, change, verb: str) -> None:
+        each(
+            self, request, queryset,
+            may=lambda row: _may(request, "execute", row, row.started_by_id),
+            change=lambda execution: change(
+                user=request.user, execution=execution, reason=f"{verb} in the admin."
+            ),
+            done=f"execution(s) {verb.lower()}",
+        )  # fmt: skip
+
+    @admin.action(description="Cancel", permissions=["view"])
+    def cancel(self, request, queryset):
+        self._run(request, queryset, services.execution_cancel, "Cancelled")
+
+    @admin.action(description="Roll back (a new execution of the version before)",
+                  permissions=["view"])  # fmt: skip
+    def rollback(self, request, queryset):
+        self._run(request, queryset, services.execution_rollback, "Rolled back")
 
 
 PLAN_SYMBOLS = (("+", "add"), ("~", "change"), ("-/+", "replace"), ("-", "destroy"))
 
 
 @admin.register(DeploymentStep)
-class DeploymentStepAdmin(DharmaModelAdmin):
+class DeploymentStepAdmin(RecordAdmin):
     list_display = ("step_order", "step_name", "execution", "status", "progress", "duration")
     list_filter = ("status",)
     list_select_related = ("execution",)
@@ -288,7 +339,7 @@ class DeploymentStepAdmin(DharmaModelAdmin):
 
 
 @admin.register(DeploymentLog)
-class DeploymentLogAdmin(AppendOnlyAdmin):
+class DeploymentLogAdmin(RecordAdmin):
     list_display = ("timestamp", "log_level", "service", "message", "execution")
     list_filter = ("log_level", "service")
     list_select_related = ("execution",)

@@ -71,3 +71,59 @@ def test_the_cancel_action(admin_client, team, dev, make_version, deploy):
         {"action": "cancel", "_selected_action": [execution]},
     )
     assert DeploymentExecution.objects.get(pk=execution).status == "cancelled"
+
+
+def _staff(user, *codenames):
+    from django.contrib.auth.models import Permission
+
+    user.is_staff = True
+    user.save()
+    for codename in codenames:
+        user.user_permissions.add(Permission.objects.get(codename=codename))
+    return user
+
+
+def test_approval_state_cannot_be_typed_and_actions_check_roles(client, team, dev, make_version):
+    version = make_version()
+    approval = services.approval_create(user=team["se"], version=version, environment=dev)
+    changelist = reverse("admin:deployments_deploymentapproval_changelist")
+    change = reverse("admin:deployments_deploymentapproval_change", args=[approval.pk])
+    # An SE (the requester) with every admin permission can neither type a state nor approve.
+    se = _staff(team["se"], "view_deploymentapproval", "change_deploymentapproval")
+    client.force_login(se)
+    assert client.post(change, {"status": "approved"}).status_code == 403
+    response = client.post(
+        changelist, {"action": "approve", "_selected_action": [approval.pk]}, follow=True
+    )
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    assert DeploymentApproval.objects.get(pk=approval.pk).status == "pending"
+    # The requester may cancel their own request.
+    response = client.post(
+        changelist, {"action": "cancel", "_selected_action": [approval.pk]}, follow=True
+    )
+    assert [m.level_tag for m in response.context["messages"]] == ["success"]
+    assert DeploymentApproval.objects.get(pk=approval.pk).status == "cancelled"
+    # A PM approves, through the service.
+    other = services.approval_create(user=team["se"], version=version, environment=dev)
+    client.force_login(_staff(team["pm"], "view_deploymentapproval"))
+    client.post(changelist, {"action": "approve", "_selected_action": [other.pk]})
+    other.refresh_from_db()
+    assert other.status == "approved" and other.approved_by == team["pm"]
+
+
+def test_execution_actions_check_the_execute_right(client, team, dev, make_version, deploy):
+    execution = deploy(team["se"], make_version(), dev, run=False).json()["id"]
+    changelist = reverse("admin:deployments_deploymentexecution_changelist")
+    client.force_login(_staff(team["pm"], "view_deploymentexecution"))  # no execute grant
+    response = client.post(
+        changelist, {"action": "cancel", "_selected_action": [execution]}, follow=True
+    )
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    assert DeploymentExecution.objects.get(pk=execution).status == "pending"
+    change = reverse("admin:deployments_deploymentexecution_change", args=[execution])
+    assert client.post(change, {"status": "completed"}).status_code == 403
+    client.force_login(_staff(team["se"], "view_deploymentexecution"))
+    client.post(changelist, {"action": "cancel", "_selected_action": [execution]})
+    assert DeploymentExecution.objects.get(pk=execution).status == "cancelled"
+    for name in ("deploymentstep", "deploymentlog", "approvalhistory"):
+        assert client.get(reverse(f"admin:deployments_{name}_add")).status_code == 403
