@@ -1,12 +1,15 @@
-"""Writes to projects, their members and environments. Keyword-only, atomic; refusals are
-domain errors."""
+"""Writes to projects, their members and environments, and role grants. Keyword-only, atomic;
+refusals are domain errors."""
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from apps.accounts.choices import UserStatus
-from apps.accounts.models import Environment, Project, ProjectMember, Tenant, User
+from apps.accounts import rbac
+from apps.accounts.choices import SystemRole, UserStatus
+from apps.accounts.exceptions import RoleGrantRefused
+from apps.accounts.models import Environment, Project, ProjectMember, Role, Tenant, User, UserRole
+from apps.accounts.permissions import ACTIONS, SCOPES, SYSTEM_ROLES
 from apps.core.exceptions import Conflict, DomainError
 
 
@@ -96,3 +99,109 @@ def project_member_remove(*, member: ProjectMember) -> None:
 def tenant_cache_epoch_bump(*, tenant_id) -> None:
     """Every cached API response of the tenant goes stale (its key holds the epoch)."""
     Tenant.objects.filter(pk=tenant_id).update(cache_epoch=F("cache_epoch") + 1)
+
+
+# --- Role grants -------------------------------------------------------------------------------
+# Roles are administered by the platform's superusers and by a tenant's administrators: holders
+# of every right of the Administrator system role. An administrator grants, revokes and defines
+# only roles whose rights they hold themselves, never to themselves, and only within their tenant.
+
+
+def _grant_parts(grant) -> tuple[str, str, int] | None:
+    try:
+        resource, action, scope = grant.split(":")
+    except (AttributeError, ValueError):
+        return None
+    if not resource or action not in ACTIONS or scope not in SCOPES:
+        return None
+    rank = rbac.SCOPE_RANK[scope]
+    return resource, action, rbac.OWN if rank == rbac.SCOPE_RANK["team"] else rank
+
+
+def grants_beyond(*, user: User, permissions) -> list[str]:
+    """The grants of `permissions` that `user` does not hold (all of them are held by a
+    superuser). A malformed grant counts as not held."""
+    if user.is_superuser:
+        return []
+    beyond = []
+    for grant in permissions or []:
+        parts = _grant_parts(grant)
+        held = None if parts is None else rbac.scope_for(user, parts[0], parts[1])
+        if parts is None or held is None or held < parts[2]:
+            beyond.append(str(grant))
+    return beyond
+
+
+def may_administer_roles(user: User) -> bool:
+    if user.is_superuser:
+        return True
+    return not grants_beyond(user=user, permissions=SYSTEM_ROLES[SystemRole.ADMIN]["permissions"])
+
+
+def role_grant_check(*, user: User, role: Role, granted_by: User) -> None:
+    """Raises the reason `granted_by` may not grant (or revoke) `role` to `user`."""
+    if role.tenant_id is not None and role.tenant_id != user.tenant_id:
+        raise DomainError(
+            "The role belongs to another tenant.", fields={"role": ["Not a role of this tenant."]}
+        )
+    if granted_by.is_superuser:
+        return
+    if user.tenant_id != granted_by.tenant_id:
+        raise DomainError("No user of your tenant has this id.", fields={"user": ["Unknown user."]})
+    if user.pk == granted_by.pk:
+        raise RoleGrantRefused(
+            "Nobody grants or revokes their own roles.", fields={"user": ["This is you."]}
+        )
+    if not may_administer_roles(granted_by):
+        raise RoleGrantRefused(
+            "Only the tenant's administrators grant roles.", fields={"role": ["Not allowed."]}
+        )
+    beyond = grants_beyond(user=granted_by, permissions=role.permissions)
+    if beyond:
+        raise RoleGrantRefused(
+            "The role holds rights you do not hold.",
+            fields={"role": ["It holds rights you do not hold."]},
+            details={"not_held": beyond},
+        )
+
+
+@transaction.atomic
+def user_role_grant(*, user: User, role: Role, granted_by: User, expires_at=None) -> UserRole:
+    """Grants `role` to `user` (or renews the grant with the new expiry), by `granted_by`."""
+    role_grant_check(user=user, role=role, granted_by=granted_by)
+    user_role = UserRole.objects.select_for_update().filter(user=user, role=role).first()
+    if user_role is None:
+        user_role = UserRole(user=user, role=role)
+    user_role.granted_by = granted_by
+    user_role.granted_at = timezone.now()
+    user_role.expires_at = expires_at
+    user_role.save()  # signals: the user's cached grants go stale on commit
+    return user_role
+
+
+@transaction.atomic
+def user_role_revoke(*, user_role: UserRole, revoked_by: User) -> None:
+    role_grant_check(user=user_role.user, role=user_role.role, granted_by=revoked_by)
+    user_role.delete()
+
+
+def role_permissions_check(*, role: Role, permissions, user: User) -> None:
+    """Raises the reason `user` may not give `role` these permissions."""
+    if user.is_superuser:
+        return
+    if role.tenant_id is None or role.tenant_id != user.tenant_id:
+        raise RoleGrantRefused("Only a role of your tenant can be defined here.")
+    if not may_administer_roles(user):
+        raise RoleGrantRefused("Only the tenant's administrators define roles.")
+    malformed = [str(grant) for grant in permissions or [] if _grant_parts(grant) is None]
+    if malformed or not isinstance(permissions, list):
+        raise DomainError(
+            "A permission is written resource:action:scope.",
+            fields={"permissions": [f"Not a permission: {', '.join(malformed)}."]},
+        )
+    beyond = grants_beyond(user=user, permissions=permissions)
+    if beyond:
+        raise RoleGrantRefused(
+            "The role would hold rights you do not hold.",
+            fields={"permissions": [f"Rights you do not hold: {', '.join(beyond)}."]},
+        )

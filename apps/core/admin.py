@@ -7,15 +7,152 @@
   write from the API, the admin, commands and tasks, not only the admin's own edits.
 - `AppendOnlyAdmin`: for the append-only tables (history, logs, samples). Rows can be added, and
   viewed, never edited or deleted.
+- `DharmaTabularInline` / `DharmaStackedInline`: inlines with the same tenant rules.
+
+Tenant rules for staff who are not superusers (`TenantScopedAdminMixin`, one place for every
+model): the fields `is_superuser`, `is_staff`, `groups`, `user_permissions` and `tenant` are never
+offered; a new row's `tenant` is the user's own; every foreign key and many-to-many field accepts
+only rows of the user's tenant (`tenant_rows`), so a raw id or an autocomplete value naming
+another tenant's row is "Select a valid choice" and nothing is written. Platform rows (tenant
+NULL) are usable only where the API lets a tenant use them (`SHARED_PLATFORM_ROWS`: system roles,
+built-in guardrail policies, public templates, global prices); they are read-only to tenant
+staff. Admins of models that belong to no tenant (groups, Celery beat schedules) are for
+superusers only (`restrict_platform_admins`).
 """
 
 from auditlog.mixins import AuditlogHistoryAdminMixin
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models import Q
+
+# Fields through which a user's rights or a row's tenant would be chosen: superusers only.
+PLATFORM_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions", "tenant")
+
+# Models whose platform rows (tenant NULL) a tenant may use as its own (the API lets it): grant a
+# system role, derive from a built-in policy, instantiate a public template, price with the global
+# catalog. Any other model's platform rows are out of a tenant's reach.
+SHARED_PLATFORM_ROWS = frozenset(
+    {"accounts.Role", "guardrails.GovernancePolicy", "blueprints.Template", "costing.PriceCatalog"}
+)
 
 
-class DharmaModelAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
+def tenant_rows(queryset, user):
+    """The rows of `queryset` that `user` may list and point at: their tenant's (and shared
+    platform rows); everything for a superuser; nothing of a model that has no tenant."""
+    if user.is_superuser:
+        return queryset
+    path = getattr(queryset.model, "tenant_path", None)
+    tenant_id = getattr(user, "tenant_id", None)
+    if path is None or tenant_id is None:
+        return queryset.none()
+    reach = Q(**{path: tenant_id})
+    if queryset.model._meta.label in SHARED_PLATFORM_ROWS:
+        reach |= Q(**{f"{path}__isnull": True})
+    return queryset.filter(reach)
+
+
+def is_platform_row(obj) -> bool:
+    """A shared row of no tenant (a system role, a built-in policy...)."""
+    model = type(obj)
+    if model._meta.label not in SHARED_PLATFORM_ROWS:
+        return False
+    path = model.tenant_path
+    if path == "tenant":
+        return obj.tenant_id is None
+    return model._base_manager.filter(pk=obj.pk, **{f"{path}__isnull": True}).exists()
+
+
+def _has_tenant_field(model) -> bool:
+    return any(field.name == "tenant" and field.is_relation for field in model._meta.fields)
+
+
+def _strip_fieldsets(fieldsets, names):
+    stripped = []
+    for title, options in fieldsets:
+        fields = []
+        for entry in options.get("fields", ()):
+            if isinstance(entry, (list, tuple)):
+                line = tuple(name for name in entry if name not in names)
+                if line:
+                    fields.append(line)
+            elif entry not in names:
+                fields.append(entry)
+        if fields:
+            stripped.append((title, {**options, "fields": tuple(fields)}))
+    return stripped
+
+
+def _tenant_bound_form(form_class, tenant_id):
+    """The form with its new instance's tenant set to `tenant_id` before validation, and the
+    tenant kept in model validation (so a unique (tenant, code) is a form error, not a 500)."""
+
+    class TenantBoundForm(form_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if self.instance._state.adding:
+                self.instance.tenant_id = tenant_id
+
+        def _get_validation_exclusions(self):
+            exclusions = super()._get_validation_exclusions()
+            exclusions.discard("tenant")
+            return exclusions
+
+    TenantBoundForm.__name__ = form_class.__name__
+    return TenantBoundForm
+
+
+class TenantScopedAdminMixin:
+    """The tenant rules of every Dharma admin and inline (see the module's docstring)."""
+
+    model: type[models.Model]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = tenant_rows(field.queryset, request.user)
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = tenant_rows(field.queryset, request.user)
+        return field
+
+    def get_exclude(self, request, obj=None):
+        exclude = super().get_exclude(request, obj)  # type: ignore[misc]
+        if request.user.is_superuser:
+            return exclude
+        names = {field.name for field in self.model._meta.get_fields()}
+        hidden = [name for name in PLATFORM_FIELDS if name in names]
+        return [*(exclude or ()), *(name for name in hidden if name not in (exclude or ()))]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)  # type: ignore[misc]
+        if request.user.is_superuser:
+            return fieldsets
+        return _strip_fieldsets(fieldsets, PLATFORM_FIELDS)
+
+    def _bind_tenant(self, form_class, request):
+        if request.user.is_superuser or not _has_tenant_field(self.model):
+            return form_class
+        return _tenant_bound_form(form_class, request.user.tenant_id)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)  # type: ignore[misc]
+        if allowed and obj is not None and not request.user.is_superuser:
+            return not is_platform_row(obj)
+        return allowed
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)  # type: ignore[misc]
+        if allowed and obj is not None and not request.user.is_superuser:
+            return not is_platform_row(obj)
+        return allowed
+
+
+class DharmaModelAdmin(TenantScopedAdminMixin, AuditlogHistoryAdminMixin, admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     auditlog_history_template = "audit/object_history.html"
@@ -46,13 +183,43 @@ class DharmaModelAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
         return own + timestamps
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
+        return tenant_rows(super().get_queryset(request), request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return self._bind_tenant(form, request)
+
+    def save_model(self, request, obj, form, change):
+        if not change and not request.user.is_superuser and _has_tenant_field(self.model):
+            obj.tenant_id = request.user.tenant_id
+        super().save_model(request, obj, form, change)
+
+    def get_list_filter(self, request):
+        """Tenant staff filter by their own rows' related objects only (a plain related filter
+        would list every tenant's), never by tenant or platform flags."""
+        filters = super().get_list_filter(request)
         if request.user.is_superuser:
-            return queryset
-        tenant_id = getattr(request.user, "tenant_id", None)
-        if tenant_id is None:
-            return queryset.none()
-        return queryset.filter(**{self.model.tenant_path: tenant_id})
+            return filters
+        narrowed = []
+        for entry in filters:
+            if isinstance(entry, str):
+                if entry.split("__")[0] in PLATFORM_FIELDS:
+                    continue
+                field = self._list_filter_field(entry)
+                if field is not None and field.is_relation:
+                    entry = (entry, admin.RelatedOnlyFieldListFilter)
+            narrowed.append(entry)
+        return narrowed
+
+    def _list_filter_field(self, path: str):
+        model, field = self.model, None
+        for part in path.split("__"):
+            try:
+                field = model._meta.get_field(part)
+            except FieldDoesNotExist:  # a lookup that is not a field: left as declared
+                return None
+            model = field.related_model if field.is_relation else model
+        return field
 
 
 class AppendOnlyAdmin(DharmaModelAdmin):
@@ -64,3 +231,57 @@ class AppendOnlyAdmin(DharmaModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class DharmaInlineMixin(TenantScopedAdminMixin):
+    """Tenant rules for inlines: their foreign keys, hidden fields and a new row's tenant."""
+
+    def get_queryset(self, request):
+        return tenant_rows(super().get_queryset(request), request.user)  # type: ignore[misc]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
+        form = self._bind_tenant(formset.form, request)
+        if form is formset.form:
+            return formset
+        return type(formset.__name__, (formset,), {"form": form})
+
+
+class DharmaTabularInline(DharmaInlineMixin, admin.TabularInline):
+    pass
+
+
+class DharmaStackedInline(DharmaInlineMixin, admin.StackedInline):
+    pass
+
+
+class PlatformAdminMixin:
+    """An admin of platform-wide rows (no tenant): superusers only, invisible to tenant staff."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser and super().has_module_permission(request)  # type: ignore[misc]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_view_permission(request, obj)  # type: ignore[misc]
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_superuser and super().has_add_permission(request, *args)  # type: ignore[misc]
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_change_permission(request, obj)  # type: ignore[misc]
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)  # type: ignore[misc]
+
+
+def restrict_platform_admins(site: admin.AdminSite) -> None:
+    """Re-register every admin of a model without a tenant (`tenant_path`) — Django's groups,
+    Celery beat's schedules, any third-party model — as superuser-only. Called once the admins
+    of the apps before Dharma's are registered (apps/accounts/admin.py)."""
+    for model, model_admin in list(site._registry.items()):
+        if hasattr(model, "tenant_path") or isinstance(model_admin, PlatformAdminMixin):
+            continue
+        cls = type(model_admin)
+        restricted = type(cls.__name__, (PlatformAdminMixin, cls), {"__module__": cls.__module__})
+        site.unregister(model)
+        site.register(model, restricted)
