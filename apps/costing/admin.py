@@ -300,3 +300,33 @@ class CostEstimateAdmin(AppendOnlyAdmin):
         options = {name: data[name] for name in
                    ("include_support", "include_network_egress", "include_backup")}  # fmt: skip
         return services.cost_estimate_create(user=request.user, version=version, options=options)
+
+
+# --- "Estimate" on blueprint versions ----------------------------------------------------------
+# Costing comes after blueprints in the apps' order, so the action is added to the blueprint
+# versions' admin from here (blueprints never import costing).
+
+
+@admin.action(description="Estimate cost", permissions=["view"])
+def estimate_versions(model_admin, request, queryset):
+    estimates = CostEstimateAdmin(CostEstimate, model_admin.admin_site)
+    options = {"include_support": False, "include_network_egress": False,
+               "include_backup": False}  # fmt: skip
+    each(
+        model_admin, request, queryset,
+        may=lambda version: True,  # checked with the version's project in _estimate
+        change=lambda version: estimates._estimate(
+            request, {"blueprint_version": version.pk, **options}
+        ),
+        done="version(s) estimated (see Cost estimates)",
+    )  # fmt: skip
+
+
+def _add_version_action() -> None:
+    from apps.blueprints.admin import BlueprintVersionAdmin
+
+    if estimate_versions not in BlueprintVersionAdmin.actions:
+        BlueprintVersionAdmin.actions = [*BlueprintVersionAdmin.actions, estimate_versions]
+
+
+_add_version_action()

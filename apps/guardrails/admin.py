@@ -373,3 +373,45 @@ class GuardrailEvaluationAdmin(AppendOnlyAdmin):
         return services.evaluation_create(
             user=request.user, version=version, environment=data["environment"]
         )
+
+
+# --- "Evaluate" on blueprint versions ----------------------------------------------------------
+# Guardrails come after blueprints in the apps' order, so the action is added to the blueprint
+# versions' admin from here (blueprints never import guardrails).
+
+
+class EnvironmentForm(forms.Form):
+    environment = EvaluateForm.base_fields["environment"]
+
+
+@admin.action(description="Evaluate guardrails", permissions=["view"])
+def evaluate_versions(model_admin, request, queryset):
+    evaluations = GuardrailEvaluationAdmin(GuardrailEvaluation, model_admin.admin_site)
+
+    def apply(data):
+        each(
+            model_admin, request, queryset,
+            may=lambda version: True,  # checked with the version's project in _evaluate
+            change=lambda version: evaluations._evaluate(
+                request, {"blueprint_version": version.pk, "environment": data["environment"]}
+            ),
+            done="version(s) evaluated",
+        )  # fmt: skip
+
+    return action_form(
+        model_admin, request, queryset, form_class=EnvironmentForm,
+        title="Evaluate guardrails", submit="Evaluate", apply=apply,
+        intro="Evaluates each version against the policies in force (production rules run "
+        "only in production evaluations); the evaluations are listed under Guardrail "
+        "evaluations.",
+    )  # fmt: skip
+
+
+def _add_version_action() -> None:
+    from apps.blueprints.admin import BlueprintVersionAdmin
+
+    if evaluate_versions not in BlueprintVersionAdmin.actions:
+        BlueprintVersionAdmin.actions = [*BlueprintVersionAdmin.actions, evaluate_versions]
+
+
+_add_version_action()

@@ -114,3 +114,21 @@ def test_alerts_are_acknowledged_through_the_service(client, make_user, member_p
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     change = reverse("admin:costing_budgetalert_change", args=[alert.pk])
     assert client.post(change, {"acknowledged": ""}).status_code == 403
+
+
+def test_the_estimate_action_on_blueprint_versions(
+    client, make_user, member_project, make_version, snapshot_prices
+):
+    pm = staff(make_user, "PM", perms=["view_blueprintversion"])
+    web = component("prod-shop-web-useast1", "ec2", instance_type="t3.micro")
+    version = make_version(pm, member_project(pm), [web])
+    versions = reverse("admin:blueprints_blueprintversion_changelist")
+    body = {"action": "estimate_versions", "_selected_action": [str(version.pk)]}
+    outsider = staff(make_user, "SE", tenant=pm.tenant, perms=["view_blueprintversion"])
+    client.force_login(outsider)
+    assert levels(client.post(versions, body, follow=True)) == ["error"]
+    assert not CostEstimate.objects.exists()
+    client.force_login(pm)
+    assert levels(client.post(versions, body, follow=True)) == ["success"]
+    estimate = CostEstimate.objects.get()
+    assert estimate.blueprint_version == version and estimate.created_by == pm

@@ -204,3 +204,22 @@ def test_policies_are_added_through_the_service(client, make_user):
     url = reverse("admin:guardrails_governancepolicy_change", args=[builtin.pk])
     assert client.get(url).status_code == 200
     assert client.post(url, {**base, "policy_rules": "{}"}).status_code == 403
+
+
+def test_the_evaluate_action_on_blueprint_versions(client, make_user, ta, version):
+    versions = reverse("admin:blueprints_blueprintversion_changelist")
+    body = {"action": "evaluate_versions", "_selected_action": [str(version.pk)]}
+    consultant = staff(make_user, "Consultant", tenant=ta.tenant,
+                       perms=["view_blueprintversion"])  # fmt: skip
+    client.force_login(consultant)
+    assert client.post(versions, body).status_code == 200  # the environment form
+    refused = client.post(versions, {**body, "apply": "yes", "environment": ""}, follow=True)
+    assert [level for level, _ in messages_of(refused)] == ["error"]
+    assert not GuardrailEvaluation.objects.exists()
+    user = staff(make_user, "TA", tenant=ta.tenant, perms=["view_blueprintversion"])
+    ProjectMember.objects.create(project=version.blueprint.project, user=user)
+    client.force_login(user)
+    done = client.post(versions, {**body, "apply": "yes", "environment": "staging"}, follow=True)
+    assert [level for level, _ in messages_of(done)] == ["success"]
+    evaluation = GuardrailEvaluation.objects.get()
+    assert evaluation.environment == "staging" and evaluation.created_by == user
