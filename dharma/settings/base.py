@@ -220,7 +220,7 @@ REST_FRAMEWORK = {
     # The browsable HTML pages only in DEBUG; JSON only in production.
     "DEFAULT_RENDERER_CLASSES": api_renderers(debug=DEBUG),
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "apps.core.api.filters.FilterBackend",  # related rows filtered by id (no oracle)
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
@@ -236,6 +236,10 @@ REST_FRAMEWORK = {
 }
 # Largest JSON body the API accepts (bytes); larger ones answer 413.
 DHARMA_API_MAX_BODY_BYTES = int(os.environ.get("DHARMA_API_MAX_BODY_BYTES", str(5 * 1024 * 1024)))
+# Deepest nesting of arrays and objects the API accepts in a JSON body; deeper ones answer 400.
+DHARMA_API_MAX_JSON_DEPTH = int(os.environ.get("DHARMA_API_MAX_JSON_DEPTH", "64"))
+# CSRF failures of plain Django views under /api/ answer in the API's error shape.
+CSRF_FAILURE_VIEW = "apps.core.api.error_views.csrf_failure"
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(
         minutes=int(os.environ.get("DHARMA_ACCESS_TOKEN_MINUTES", "15"))

@@ -9,13 +9,17 @@ concerns the whole request). Nothing a client sends produces a 500: unexpected e
 left to Django (logged, 500), but every refusal a client can cause has a 4xx here.
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from apps.core.api.parsers import RequestTooLarge
 from apps.core.exceptions import DomainError
 
 CODES = {
@@ -68,7 +72,20 @@ def exception_handler(exc, context):
         return Response(
             error_body(exc.code, exc.message, exc.fields, exc.details), status=exc.status_code
         )
-    if isinstance(exc, Http404):
+    if isinstance(exc, DataError):
+        # A value the database cannot hold (a number out of its column's range, …): the
+        # serializers bound what they know; this answers for anything they let through.
+        return Response(
+            error_body("invalid_value", "A value is out of the range the database can store."),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, RequestDataTooBig):  # Django's limit on form fields
+        exc = RequestTooLarge(
+            f"The form fields are larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
+        )
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = exceptions.ParseError(str(exc))
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()

@@ -25,7 +25,11 @@ class ApprovalCreateSerializer(StrictSerializer):
     deployment_window_start = serializers.DateTimeField(required=False, allow_null=True)
     deployment_window_end = serializers.DateTimeField(required=False, allow_null=True)
     estimated_duration = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, help_text="minutes"
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=2**31 - 1,  # the column's range (integer)
+        help_text="minutes",
     )
     reason = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     comments = serializers.CharField(required=False, allow_blank=True, max_length=5000)

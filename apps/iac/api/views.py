@@ -18,14 +18,14 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from apps.accounts.api.viewsets import TenantScopedViewSet
 from apps.accounts.models import Project
 from apps.blueprints.models import Blueprint, BlueprintVersion
-from apps.core.api.parsers import LimitedJSONParser
+from apps.core.api.filters import TenantSafeFilterSet
+from apps.core.api.parsers import LimitedFormParser, LimitedJSONParser, LimitedMultiPartParser
 from apps.core.exceptions import DomainError
 from apps.iac import selectors, services
 from apps.iac.api.serializers import (
@@ -54,7 +54,7 @@ class FormatIsAFilter(DefaultContentNegotiation):
     settings = _NoFormatOverride()  # type: ignore[assignment]
 
 
-class GenerationFilter(filters.FilterSet):
+class GenerationFilter(TenantSafeFilterSet):
     format = filters.ChoiceFilter(choices=IacFormat.choices)
     status = filters.ChoiceFilter(choices=GenerationStatus.choices)
 
@@ -158,10 +158,11 @@ class ImportViewSet(TenantScopedViewSet):
     version 1 of a new blueprint `name` in `project`. Needs the `iac` create grant."""
 
     queryset = BlueprintVersion.objects.all()
+    serializer_class = ImportSerializer  # what OPTIONS describes
     permission_resource = "iac"
     owner_field = None
     http_method_names = ["post", "options"]
-    parser_classes = [LimitedJSONParser, MultiPartParser, FormParser]
+    parser_classes = [LimitedJSONParser, LimitedMultiPartParser, LimitedFormParser]
 
     @extend_schema(
         request={
@@ -303,6 +304,13 @@ class ImportViewSet(TenantScopedViewSet):
                 f"Only Terraform files (*.tf, no directories) can be imported: {', '.join(wrong)}.",
                 code="invalid_terraform",
                 fields={"files": [f"{name}: not a *.tf file name." for name in wrong]},
+            )
+        binary = sorted(name for name, content in files.items() if "\x00" in content)
+        if binary:
+            raise DomainError(
+                f"Not Terraform text (holds a NUL character): {', '.join(binary)}.",
+                code="invalid_terraform",
+                fields={"files": [f"{name}: holds a NUL character." for name in binary]},
             )
         size = sum(len(content.encode()) for content in files.values())
         if size > settings.DHARMA_API_MAX_BODY_BYTES:
