@@ -2,12 +2,13 @@
 
 import django_filters
 
+from apps.core.api.filters import TenantSafeFilterSet
 from apps.core.models import AlertSeverity
 from apps.costing.choices import RecommendationStatus, RecommendationType
 from apps.costing.models import BudgetAlert, CostEstimate, CostOptimizationRecommendation
 
 
-class CostEstimateFilter(django_filters.FilterSet):
+class CostEstimateFilter(TenantSafeFilterSet):
     blueprint = django_filters.UUIDFilter(field_name="blueprint_version__blueprint")
     blueprint_version = django_filters.UUIDFilter(field_name="blueprint_version")
     project = django_filters.UUIDFilter(field_name="project")
@@ -17,7 +18,7 @@ class CostEstimateFilter(django_filters.FilterSet):
         fields = ["blueprint", "blueprint_version", "project"]
 
 
-class BudgetAlertFilter(django_filters.FilterSet):
+class BudgetAlertFilter(TenantSafeFilterSet):
     severity = django_filters.ChoiceFilter(choices=AlertSeverity.choices)
     project = django_filters.UUIDFilter(field_name="project")
 
@@ -26,7 +27,7 @@ class BudgetAlertFilter(django_filters.FilterSet):
         fields = ["severity", "project", "acknowledged", "resolved"]
 
 
-class CostRecommendationFilter(django_filters.FilterSet):
+class CostRecommendationFilter(TenantSafeFilterSet):
     status = django_filters.ChoiceFilter(choices=RecommendationStatus.choices)
     type = django_filters.ChoiceFilter(
         field_name="recommendation_type", choices=RecommendationType.choices

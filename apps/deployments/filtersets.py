@@ -2,11 +2,12 @@
 
 import django_filters
 
+from apps.core.api.filters import TenantSafeFilterSet
 from apps.deployments.choices import ApprovalStatus, DeploymentType, ExecutionStatus, LogLevel
 from apps.deployments.models import DeploymentApproval, DeploymentExecution, DeploymentLog
 
 
-class ApprovalFilter(django_filters.FilterSet):
+class ApprovalFilter(TenantSafeFilterSet):
     status = django_filters.ChoiceFilter(choices=ApprovalStatus.choices)
     project = django_filters.UUIDFilter(field_name="project")
     environment = django_filters.UUIDFilter(field_name="target_environment")
@@ -18,7 +19,7 @@ class ApprovalFilter(django_filters.FilterSet):
         fields = ["status", "project", "environment", "blueprint", "blueprint_version"]
 
 
-class ExecutionFilter(django_filters.FilterSet):
+class ExecutionFilter(TenantSafeFilterSet):
     status = django_filters.ChoiceFilter(choices=ExecutionStatus.choices)
     deployment_type = django_filters.ChoiceFilter(choices=DeploymentType.choices)
     project = django_filters.UUIDFilter(field_name="project")
@@ -38,7 +39,7 @@ class ExecutionFilter(django_filters.FilterSet):
         ]
 
 
-class LogFilter(django_filters.FilterSet):
+class LogFilter(TenantSafeFilterSet):
     """`?level=warn&level=error` (one or more levels), `?execution=`, `?step=`."""
 
     level = django_filters.MultipleChoiceFilter(field_name="log_level", choices=LogLevel.choices)
