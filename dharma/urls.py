@@ -4,10 +4,11 @@ The metrics endpoints ask for DHARMA_METRICS_TOKEN when it is set (apps/operatio
 """
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.core.api import error_views
 from apps.operations import views as health_views
 from apps.operations.scrape_auth import metrics_token_required
 from apps.validation import views as validation_views
@@ -31,4 +32,12 @@ urlpatterns = [
     path("api/v1/", include(("dharma.api_urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Last: a path under /api/ that no route matches is a JSON 404 (also with DEBUG on).
+    re_path(r"^api/(?P<path>.*)$", error_views.api_not_found, name="api-not-found"),
 ]
+
+# Errors Django answers itself: JSON in the error shape under /api/, HTML elsewhere.
+handler400 = error_views.bad_request
+handler403 = error_views.permission_denied
+handler404 = error_views.page_not_found
+handler500 = error_views.server_error
