@@ -5,6 +5,7 @@ through `blueprint_version_create` — validated as the API validates it, number
 the service — and components, relations and diffs are read-only."""
 
 import json
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -114,6 +115,9 @@ class BlueprintVersionAdmin(AppendOnlyAdmin):
     list_select_related = ("blueprint",)
     search_fields = ("blueprint__name", "tag", "graph_hash")
     date_hierarchy = "created_at"
+    # Guardrails and costing add "Evaluate guardrails" and "Estimate cost" (they come after
+    # blueprints in the apps' order; blueprints never import them).
+    actions: list[Any] = []
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]

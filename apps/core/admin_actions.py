@@ -54,7 +54,7 @@ class ServiceFormAdmin(admin.ModelAdmin):
         form_class = super().get_form(request, obj, change=change, **kwargs)
         model_admin = self
 
-        class ServiceForm(form_class):  # type: ignore[misc, valid-type]
+        class ServiceForm(form_class):
             saved: Any = None
 
             def _post_clean(self):

@@ -32,11 +32,11 @@ def waived_as(
 ) -> Waived:
     """How the finding is waived at `now`: "false-positive", "waiver", or None (it stands)."""
     if status == FALSE_POSITIVE and false_positive_at is not None:
-        return FALSE_POSITIVE
+        return "false-positive"
     if enforcement == "hard-fail":
         return None
     if exemption_approved and (exemption_expires_at is None or exemption_expires_at > now):
-        return WAIVER
+        return "waiver"
     return None
 
 
