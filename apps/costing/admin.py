@@ -94,6 +94,11 @@ class BudgetSpendingAdmin(AppendOnlyAdmin):
     search_fields = ("description",)
     date_hierarchy = "spending_date"
 
+    def has_add_permission(self, request):
+        # Recorded through budget_spending_record (POST /api/v1/budgets/{id}/spending/), which
+        # refuses inactive allocations and raises the alerts.
+        return False
+
 
 @admin.register(BudgetAlert)
 class BudgetAlertAdmin(DharmaModelAdmin):

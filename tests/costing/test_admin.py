@@ -85,6 +85,8 @@ def test_budgets_are_written_through_the_service_with_the_budget_right(
     assert BudgetAlert.objects.filter(severity="critical").exists()
     delete = reverse("admin:costing_budgetallocation_delete", args=[allocation.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert client.get(reverse("admin:costing_budgetspending_add")).status_code == 403
 
 
 def test_alerts_are_acknowledged_through_the_service(client, make_user, member_project):
