@@ -20,6 +20,8 @@ staff. Admins of models that belong to no tenant (groups, Celery beat schedules)
 superusers only (`restrict_platform_admins`).
 """
 
+from typing import Any
+
 from auditlog.mixins import AuditlogHistoryAdminMixin
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
@@ -109,19 +111,19 @@ class TenantScopedAdminMixin:
     model: type[models.Model]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if field is not None and hasattr(field, "queryset"):
             field.queryset = tenant_rows(field.queryset, request.user)
         return field
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        field = super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if field is not None and hasattr(field, "queryset"):
             field.queryset = tenant_rows(field.queryset, request.user)
         return field
 
     def get_exclude(self, request, obj=None):
-        exclude = super().get_exclude(request, obj)  # type: ignore[misc]
+        exclude = super().get_exclude(request, obj)
         if request.user.is_superuser:
             return exclude
         names = {field.name for field in self.model._meta.get_fields()}
@@ -129,7 +131,7 @@ class TenantScopedAdminMixin:
         return [*(exclude or ()), *(name for name in hidden if name not in (exclude or ()))]
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)  # type: ignore[misc]
+        fieldsets = super().get_fieldsets(request, obj)
         if request.user.is_superuser:
             return fieldsets
         return _strip_fieldsets(fieldsets, PLATFORM_FIELDS)
@@ -140,13 +142,13 @@ class TenantScopedAdminMixin:
         return _tenant_bound_form(form_class, request.user.tenant_id)
 
     def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)  # type: ignore[misc]
+        allowed = super().has_change_permission(request, obj)
         if allowed and obj is not None and not request.user.is_superuser:
             return not is_platform_row(obj)
         return allowed
 
     def has_delete_permission(self, request, obj=None):
-        allowed = super().has_delete_permission(request, obj)  # type: ignore[misc]
+        allowed = super().has_delete_permission(request, obj)
         if allowed and obj is not None and not request.user.is_superuser:
             return not is_platform_row(obj)
         return allowed
@@ -212,13 +214,14 @@ class DharmaModelAdmin(TenantScopedAdminMixin, AuditlogHistoryAdminMixin, admin.
         return narrowed
 
     def _list_filter_field(self, path: str):
-        model, field = self.model, None
+        model: Any = self.model
+        field = None
         for part in path.split("__"):
             try:
                 field = model._meta.get_field(part)
             except FieldDoesNotExist:  # a lookup that is not a field: left as declared
                 return None
-            model = field.related_model if field.is_relation else model
+            model = field.related_model or model
         return field
 
 
@@ -237,10 +240,10 @@ class DharmaInlineMixin(TenantScopedAdminMixin):
     """Tenant rules for inlines: their foreign keys, hidden fields and a new row's tenant."""
 
     def get_queryset(self, request):
-        return tenant_rows(super().get_queryset(request), request.user)  # type: ignore[misc]
+        return tenant_rows(super().get_queryset(request), request.user)
 
     def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
+        formset = super().get_formset(request, obj, **kwargs)
         form = self._bind_tenant(formset.form, request)
         if form is formset.form:
             return formset
@@ -259,19 +262,19 @@ class PlatformAdminMixin:
     """An admin of platform-wide rows (no tenant): superusers only, invisible to tenant staff."""
 
     def has_module_permission(self, request):
-        return request.user.is_superuser and super().has_module_permission(request)  # type: ignore[misc]
+        return request.user.is_superuser and super().has_module_permission(request)
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser and super().has_view_permission(request, obj)  # type: ignore[misc]
+        return request.user.is_superuser and super().has_view_permission(request, obj)
 
     def has_add_permission(self, request, *args):
-        return request.user.is_superuser and super().has_add_permission(request, *args)  # type: ignore[misc]
+        return request.user.is_superuser and super().has_add_permission(request, *args)
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser and super().has_change_permission(request, obj)  # type: ignore[misc]
+        return request.user.is_superuser and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser and super().has_delete_permission(request, obj)  # type: ignore[misc]
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
 
 
 def restrict_platform_admins(site: admin.AdminSite) -> None:
