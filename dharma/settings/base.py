@@ -210,7 +210,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every operation's error statuses, in the error shape (apps/core/api/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.accounts.api.authentication.TenantJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",

@@ -6,7 +6,7 @@ Both endpoints are throttled per client address (apps/accounts/api/throttling.py
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
@@ -61,7 +61,14 @@ class TokenObtainView(APIView):
         # Wrong credentials are 401 (with a challenge), not 403.
         return 'Bearer realm="api"'
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponse}, auth=[])
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={
+            200: TokenResponse,
+            401: OpenApiResponse(description="Wrong e-mail, password or tenant, or inactive."),
+        },
+        auth=[],
+    )
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -5,7 +5,7 @@ from apps.core.api.serializers import StrictModelSerializer
 
 
 class ProjectSerializer(StrictModelSerializer):
-    owner = serializers.UUIDField(source="owner_id", read_only=True)
+    owner = serializers.UUIDField(source="owner_id", read_only=True, allow_null=True)
 
     class Meta:
         model = Project
@@ -41,7 +41,7 @@ class ProjectMemberSerializer(StrictModelSerializer):
     project = serializers.UUIDField(source="project_id", read_only=True)
     user = serializers.UUIDField(source="user_id")
     email = serializers.EmailField(source="user.email", read_only=True)
-    added_by = serializers.UUIDField(source="added_by_id", read_only=True)
+    added_by = serializers.UUIDField(source="added_by_id", read_only=True, allow_null=True)
 
     class Meta:
         model = ProjectMember

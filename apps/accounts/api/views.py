@@ -18,6 +18,7 @@ class ProjectViewSet(TenantScopedViewSet):
     permission_resource = "project"
     owner_field = None
     open_actions = frozenset({"list", "retrieve"})
+    conflict_actions = frozenset({"create", "update", "partial_update"})  # a code in use
     filterset_fields = ["status", "scope", "primary_provider"]
     search_fields = ["name", "code"]
     ordering_fields = ["name", "code", "created_at"]
@@ -60,6 +61,7 @@ class EnvironmentViewSet(ProjectChildViewSet):
     permission_resource = "project"
     owner_field = None
     open_actions = frozenset({"list", "retrieve"})
+    conflict_actions = frozenset({"create", "update", "partial_update"})  # a name in use
     filterset_fields = ["type"]
     ordering = ["name"]
 
@@ -87,6 +89,7 @@ class ProjectMemberViewSet(ProjectChildViewSet):
     owner_field = None
     open_actions = frozenset({"list", "retrieve"})
     http_method_names = ["get", "post", "delete", "head", "options"]
+    conflict_actions = frozenset({"create"})  # already a member
     ordering = ["created_at"]
 
     def perform_create(self, serializer):

@@ -34,6 +34,7 @@ class BlueprintViewSet(TenantScopedViewSet):
     permission_resource = "blueprint"
     owner_field = "created_by"
     project_field = "project"
+    conflict_actions = frozenset({"create", "update", "partial_update"})  # a name in use
     filterset_fields = ["project", "lifecycle_state", "primary_provider", "scope"]
     search_fields = ["name", "description"]
     ordering_fields = ["name", "created_at", "updated_at"]
@@ -220,6 +221,7 @@ class TemplateViewSet(TenantScopedViewSet):
     permission_resource = "blueprint"
     owner_field = "created_by"
     extra_actions = {"instantiate": "create"}
+    conflict_actions = frozenset({"instantiate"})  # the blueprint's name in use
     filterset_fields = ["category", "provider", "is_public"]
     search_fields = ["name", "description"]
     ordering = ["name"]

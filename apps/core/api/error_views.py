@@ -49,7 +49,7 @@ def api_not_found(request: HttpRequest, path: str = "") -> HttpResponse:
     return _error(404, "not_found", "Not found.")
 
 
-def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if not is_api(request):
         return defaults.bad_request(request, exception)
     if isinstance(exception, RequestDataTooBig):
@@ -59,13 +59,13 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     return _error(400, "malformed_request", "The request is malformed.")
 
 
-def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     if not is_api(request):
         return defaults.permission_denied(request, exception)
     return _error(403, "permission_denied", "You do not have permission to perform this action.")
 
 
-def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if not is_api(request):
         return defaults.page_not_found(request, exception)
     return _error(404, "not_found", "Not found.")

@@ -144,7 +144,7 @@ class _FormLimits:
     def parse(self, stream, media_type=None, parser_context=None):
         check_length(parser_context)
         try:
-            parsed = super().parse(stream, media_type, parser_context)  # type: ignore[misc]
+            parsed = super().parse(stream, media_type, parser_context)
         except RequestDataTooBig:
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
             raise RequestTooLarge(f"The form fields are larger than {limit} bytes.") from None

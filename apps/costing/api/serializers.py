@@ -1,7 +1,6 @@
 import re
 from decimal import Decimal
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -107,7 +106,9 @@ class BudgetAllocationSerializer(StrictModelSerializer):
         ]  # fmt: skip
         read_only_fields = ["id", "allocated_by", "allocated_at", "created_at", "updated_at"]
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(
+        serializers.DecimalField(max_digits=7, decimal_places=1, allow_null=True, read_only=True)
+    )
     def get_utilization_percent(self, allocation: BudgetAllocation) -> str | None:
         spent = getattr(allocation, "spent", None)
         if spent is None or not allocation.amount:
@@ -177,12 +178,12 @@ class BudgetAlertSerializer(serializers.ModelSerializer):
         """`spending` or `estimate` (see apps/costing/services.py)."""
         return self._part(alert, 0)
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True, read_only=True))
     def get_threshold_percent(self, alert: BudgetAlert) -> int | None:
         value = self._part(alert, 1)
         return int(value) if value and value.isdigit() else None
 
-    @extend_schema_field(OpenApiTypes.UUID)
+    @extend_schema_field(serializers.UUIDField(allow_null=True, read_only=True))
     def get_allocation(self, alert: BudgetAlert) -> str | None:
         return self._part(alert, 2)
 

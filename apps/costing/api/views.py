@@ -135,6 +135,7 @@ class BudgetAllocationViewSet(TenantScopedViewSet):
     project_field = "project"
     http_method_names = ["get", "post", "patch", "head", "options"]
     filterset_fields = ["project", "fiscal_year", "status", "category"]
+    conflict_actions = frozenset({"spending"})  # spending on an allocation that is not active
     ordering = ["-fiscal_year", "-effective_date"]
 
     def rbac_action(self) -> str | None:
@@ -201,6 +202,7 @@ class BudgetAlertViewSet(TenantScopedViewSet):
     filterset_class = BudgetAlertFilter
     ordering = ["-created_at"]
 
+    @extend_schema(exclude=True)  # alerts are raised by spending and estimates
     def create(self, request, *args, **kwargs):
         return self.http_method_not_allowed(request, *args, **kwargs)
 

@@ -87,6 +87,8 @@ class ApprovalViewSet(DeploymentViewSet):
     queryset = selectors.approval_list()
     owner_field = "requested_by"
     filterset_class = ApprovalFilter
+    # A request already pending; a transition the approval's state does not allow.
+    conflict_actions = frozenset({"create", "approve", "reject", "cancel"})
     ordering_fields = ["requested_at", "priority", "status"]
     ordering = ["-requested_at"]
     action_grants = {
@@ -173,6 +175,9 @@ class ExecutionViewSet(DeploymentViewSet):
     queryset = selectors.execution_list()
     owner_field = "started_by"
     filterset_class = ExecutionFilter
+    # A gate refused, an execution already running, a transition not allowed, nothing to roll
+    # back to.
+    conflict_actions = frozenset({"create", "cancel", "rollback"})
     ordering_fields = ["created_at", "started_at", "completed_at", "status"]
     ordering = ["-created_at"]
     action_grants = {"create": ("execute",), "cancel": ("execute",), "rollback": ("execute",)}

@@ -12,7 +12,7 @@ class PolicySerializer(StrictModelSerializer):
     enforcement_level = serializers.ChoiceField(choices=EnforcementLevel.choices)
     policy_rules = serializers.JSONField()
     built_in = serializers.SerializerMethodField()
-    created_by = serializers.UUIDField(source="created_by_id", read_only=True)
+    created_by = serializers.UUIDField(source="created_by_id", read_only=True, allow_null=True)
 
     class Meta:
         model = GovernancePolicy
@@ -122,13 +122,17 @@ class FindingRowSerializer(serializers.ModelSerializer):
     policy = serializers.UUIDField(source="policy_id", read_only=True)
     rule_id = serializers.CharField(source="policy.code", read_only=True)
     checkov_id = serializers.CharField(
-        source="policy.policy_rules.checkov_id", read_only=True, default=None
+        source="policy.policy_rules.checkov_id", read_only=True, default=None, allow_null=True
     )
     blueprint = serializers.UUIDField(source="resource_id", read_only=True)
     component = serializers.CharField(source="resource_name", read_only=True)
     project = serializers.UUIDField(source="project_id", read_only=True)
-    waived_by = serializers.UUIDField(source="exemption_approved_by_id", read_only=True)
-    false_positive_by = serializers.UUIDField(source="false_positive_by_id", read_only=True)
+    waived_by = serializers.UUIDField(
+        source="exemption_approved_by_id", read_only=True, allow_null=True
+    )
+    false_positive_by = serializers.UUIDField(
+        source="false_positive_by_id", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = PolicyViolation

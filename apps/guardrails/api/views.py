@@ -1,5 +1,6 @@
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -26,6 +27,15 @@ from apps.guardrails.models import GovernancePolicy, GuardrailEvaluation, Policy
 READERS = ("guardrail", "policy", "governance")
 
 
+def reports_of(status_code: int) -> dict:
+    """An evaluation as JSON, or (`?format=`) as a SARIF 2.1.0 log or a JUnit XML report."""
+    return {
+        (status_code, "application/json"): EvaluationSerializer,
+        (status_code, "application/sarif+json"): OpenApiTypes.OBJECT,
+        (status_code, "application/xml"): OpenApiTypes.STR,
+    }
+
+
 class TrendQuerySerializer(serializers.Serializer):
     blueprint = serializers.UUIDField()
 
@@ -38,6 +48,7 @@ class PolicyViewSet(TenantScopedViewSet):
     serializer_class = PolicySerializer
     permission_resource = ("policy", "guardrail")
     owner_field = None
+    conflict_actions = frozenset({"create", "update", "partial_update"})  # a code in use
     filterset_fields = ["status", "category", "policy_type", "enforcement_level"]
     search_fields = ["code", "name", "description"]
     ordering_fields = ["code", "name", "created_at"]
@@ -101,7 +112,7 @@ class EvaluationViewSet(TenantScopedViewSet):
 
     @extend_schema(
         request=EvaluationCreateSerializer,
-        responses={201: EvaluationSerializer},
+        responses=reports_of(201),
         parameters=[
             OpenApiParameter("format", str, enum=["json", "sarif", "junit"], required=False)
         ],
@@ -122,9 +133,10 @@ class EvaluationViewSet(TenantScopedViewSet):
         return Response(EvaluationSerializer(evaluation).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
+        responses=reports_of(200),
         parameters=[
             OpenApiParameter("format", str, enum=["json", "sarif", "junit"], required=False)
-        ]
+        ],
     )
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
@@ -198,16 +210,18 @@ class FindingViewSet(TenantScopedViewSet):
     def rbac_resources(self):
         return "guardrail" if self.action == "false_positive" else READERS
 
+    @extend_schema(exclude=True)
     def create(self, request, *args, **kwargs):
         raise MethodNotAllowed(request.method)  # findings are made by evaluations
 
+    @extend_schema(exclude=True)
     def destroy(self, request, *args, **kwargs):
         raise MethodNotAllowed(request.method)  # a finding is remediated, never deleted
 
     @extend_schema(
         methods=["POST"], request=FalsePositiveSerializer, responses=FindingRowSerializer
     )
-    @extend_schema(methods=["DELETE"], request=None, responses=FindingRowSerializer)
+    @extend_schema(methods=["DELETE"], request=None, responses={200: FindingRowSerializer})
     @action(detail=True, methods=["post", "delete"], url_path="false-positive")
     def false_positive(self, request, pk=None):
         finding = self.get_object()

@@ -17,6 +17,7 @@ class ExecutionIncidentViewSet(TenantScopedViewSet):
     queryset = deployment_selectors.execution_list()
     permission_resource = "incident"
     extra_actions = {"incident": "create"}
+    conflict_actions = frozenset({"incident"})  # not failed, or an open incident exists
     owner_field = "started_by"
     project_field = "project"
     serializer_class = IncidentSerializer

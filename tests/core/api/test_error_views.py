@@ -6,7 +6,8 @@ import json
 import uuid
 
 import pytest
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.http import Http404
 from django.test import Client, RequestFactory, override_settings
 from django.urls import get_resolver
 
@@ -94,8 +95,8 @@ def handler(status: int):
     [
         (400, SuspiciousOperation("bad"), 400, "malformed_request"),
         (400, RequestDataTooBig("big"), 413, "request_too_large"),
-        (403, None, 403, "permission_denied"),
-        (404, None, 404, "not_found"),
+        (403, PermissionDenied(), 403, "permission_denied"),
+        (404, Http404(), 404, "not_found"),
         (500, None, 500, "server_error"),
     ],
 )
