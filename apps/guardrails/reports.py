@@ -123,12 +123,16 @@ def to_junit(evaluation: dict[str, Any]) -> bytes:
             why = "waived" if finding["waived"] else f"{finding['enforcement']} finding"
             ET.SubElement(case, "skipped", message=f"{why}: {finding['message']}")
     for item in evaluation.get("skipped") or []:
+        # One case per rule and reason, naming the components it could not check (the first
+        # 20 are kept with the evaluation; `count` says how many there were).
         cases += 1
         skipped += 1
+        names = ", ".join(name or "(blueprint)" for name in item.get("components") or [])
         case = ET.SubElement(
-            suite, "testcase", classname=item["rule_id"], name=item["component"] or "(blueprint)"
+            suite, "testcase", classname=item["rule_id"], name=names or "(blueprint)"
         )
-        ET.SubElement(case, "skipped", message=f"not checked: {item['reason']}")
+        message = f"not checked ({item.get('count', 1)} component(s)): {item['reason']}"
+        ET.SubElement(case, "skipped", message=message)
     suite.set("tests", str(cases))
     suite.set("failures", str(failures))
     suite.set("errors", "0")
