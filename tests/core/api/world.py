@@ -6,12 +6,13 @@ import copy
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.deployments.models import DeploymentExecution, DeploymentStep
 from tests.accounts.factories import EnvironmentFactory, ProjectFactory, UserFactory
-from tests.deployments.fixtures import BASE, BUCKET
+from tests.deployments.fixtures import BASE, BUCKET, catalog  # noqa: F401 - fixture
 
 
 @dataclass
@@ -176,3 +177,21 @@ def build_world(user, client: APIClient, capture_on_commit) -> World:
     if step is not None:
         ids["step"] = str(step.pk)
     return World(user=user, client=client, ids=ids)
+
+
+@pytest.fixture
+def admin(make_user, catalog):  # noqa: F811
+    """A tenant Administrator who is also a Solution Architect: every API resource is open."""
+    return make_user("Admin", "SA")
+
+
+@pytest.fixture
+def world(admin, api, django_capture_on_commit_callbacks):
+    return build_world(admin, api(admin), django_capture_on_commit_callbacks)
+
+
+@pytest.fixture
+def other_world(make_user, api, django_capture_on_commit_callbacks, catalog):  # noqa: F811
+    """The same objects in another tenant."""
+    user = make_user("Admin", "SA")
+    return build_world(user, api(user), django_capture_on_commit_callbacks)
