@@ -120,3 +120,13 @@ def test_a_value_the_database_refuses_is_a_400_not_a_500():
     response = exception_handler(DataError("integer out of range"), {})
     assert response.status_code == 400
     assert response.data["error"]["code"] == "invalid_value"
+
+
+def test_the_admin_keeps_djangos_form_size_limit(settings):
+    body = "username=a&password=" + "x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    response = Client().post(
+        "/admin/login/", body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE < settings.DHARMA_API_MAX_BODY_BYTES
