@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from apps.accounts import rbac
-from apps.blueprints.models import BlueprintVersion
+from apps.blueprints.selectors import blueprint_version_for_admin
 from apps.core.admin import AppendOnlyAdmin, DharmaModelAdmin
 from apps.core.admin_actions import (
     NOT_ALLOWED,
@@ -290,16 +290,7 @@ class CostEstimateAdmin(AppendOnlyAdmin):
         return TemplateResponse(request, "admin/costing/costestimate/add.html", context)
 
     def _estimate(self, request, data) -> CostEstimate:
-        versions = BlueprintVersion.objects.select_related("blueprint__project").filter(
-            blueprint__deleted_at__isnull=True
-        )
-        if not request.user.is_superuser:
-            versions = versions.filter(blueprint__project__tenant_id=request.user.tenant_id)
-        version = versions.filter(pk=data["blueprint_version"]).first()
-        if version is None:
-            raise DomainError(
-                "No such blueprint version.", fields={"blueprint_version": ["Not found."]}
-            )
+        version = blueprint_version_for_admin(user=request.user, pk=data["blueprint_version"])
         if not _may(request, "costing", "read", version.blueprint.project):
             raise DomainError(f"Estimates: {NOT_ALLOWED}")
         options = {name: data[name] for name in
