@@ -16,7 +16,8 @@ wrote (django-auditlog would take the first hop, which any client can write).
 from functools import partial
 
 from auditlog.middleware import AuditlogMiddleware
-from rest_framework.settings import api_settings
+
+from apps.accounts.api.throttling import client_address
 
 
 def _actor_field(request, name: str):
@@ -29,12 +30,7 @@ def _actor_field(request, name: str):
 class AuditMiddleware(AuditlogMiddleware):
     @staticmethod
     def _get_remote_addr(request) -> str | None:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-        proxies = api_settings.NUM_PROXIES or 0
-        if proxies > 0 and forwarded:
-            hops = [hop.strip() for hop in forwarded.split(",")]
-            return hops[-min(proxies, len(hops))] or None
-        return request.META.get("REMOTE_ADDR") or None
+        return client_address(request) or None
 
     @staticmethod
     def _get_remote_port(request) -> int | None:
