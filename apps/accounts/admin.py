@@ -10,6 +10,7 @@ roles whose rights they hold, never to themselves.
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied
 
 from apps.accounts import rbac, services
 from apps.accounts.models import (
@@ -22,6 +23,12 @@ from apps.accounts.models import (
     UserRole,
 )
 from apps.core.admin import DharmaModelAdmin, restrict_platform_admins
+from apps.core.admin_actions import (
+    NOT_ALLOWED,
+    ServiceFormAdmin,
+    SoftDeleteAdmin,
+    changed_fields,
+)
 from apps.core.exceptions import DomainError
 
 
@@ -253,33 +260,144 @@ class UserRoleAdmin(DharmaModelAdmin):
         return super().has_delete_permission(request, obj) and self._may_grant(request, obj)
 
 
+def _may_project(request, action: str, project=None) -> bool:
+    """Whether the acting user may take `action` on `project` (on the tenant's projects when
+    None), as the API's projects, environments and members endpoints decide."""
+    user = request.user
+    if user.is_superuser:
+        return True
+    if project is not None and project.tenant_id != user.tenant_id:
+        return False
+    return rbac.allows(user, "project", action, project_id=project.pk if project else rbac.ANY)
+
+
 @admin.register(Project)
-class ProjectAdmin(DharmaModelAdmin):
+class ProjectAdmin(SoftDeleteAdmin, ServiceFormAdmin, DharmaModelAdmin):
+    """Projects through `services.project_create` / `project_update` / `project_delete` (a soft
+    delete, as the API's). The creator becomes the owner and first member; a superuser creating
+    one for a tenant names its owner, whose tenant the project joins."""
+
     list_display = ("code", "name", "tenant", "status", "scope", "primary_provider", "created_at")
     list_filter = ("status", "scope", "primary_provider")
     list_select_related = ("tenant",)
     search_fields = ("code", "name", "description")
     date_hierarchy = "created_at"
-    autocomplete_fields = ("tenant", "owner")
+    autocomplete_fields = ("owner",)
+    fields = ("code", "name", "description", "status", "scope", "primary_provider", "owner")
+
+    def get_fields(self, request, obj=None):
+        if obj is None and not request.user.is_superuser:
+            return [name for name in self.fields if name != "owner"]
+        return self.fields if obj is None else ("tenant", *self.fields, "deleted_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else ("tenant", "owner", "deleted_at")
+
+    def service_save(self, request, form, change):
+        fields = changed_fields(form, change)
+        if change:
+            if not _may_project(request, "update", form.instance):
+                raise DomainError(f"Projects: {NOT_ALLOWED}")
+            return services.project_update(project=form.instance, **fields)
+        creator = fields.pop("owner", None) or request.user
+        if creator.tenant_id is None:
+            raise DomainError(
+                "A project belongs to its owner's tenant: choose an owner.",
+                fields={"owner": ["Required for a project of a tenant."]},
+            )
+        if not _may_project(request, "create"):
+            raise DomainError(f"Projects: {NOT_ALLOWED}")
+        return services.project_create(user=creator, **fields)
+
+    def delete_model(self, request, obj):
+        if not _may_project(request, "delete", obj):
+            raise PermissionDenied
+        services.project_delete(project=obj)
+
+    def delete_queryset(self, request, queryset):
+        for project in queryset:
+            self.delete_model(request, project)
 
 
 @admin.register(ProjectMember)
-class ProjectMemberAdmin(DharmaModelAdmin):
+class ProjectMemberAdmin(ServiceFormAdmin, DharmaModelAdmin):
+    """Members through `services.project_member_add` / `project_member_remove`: a member is
+    added (by the acting user) or removed, never edited."""
+
     list_display = ("user", "project", "added_by", "created_at")
     list_select_related = ("user", "project", "added_by")
     search_fields = ("user__email", "project__code", "project__name")
     date_hierarchy = "created_at"
-    autocomplete_fields = ("user", "project", "added_by")
+    autocomplete_fields = ("user", "project")
+    fields = ("project", "user")
+
+    def get_fields(self, request, obj=None):
+        return self.fields if obj is None else (*self.fields, "added_by", "created_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else ("project", "user", "added_by", "created_at")
+
+    def has_change_permission(self, request, obj=None):
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def service_save(self, request, form, change):
+        project = form.cleaned_data["project"]
+        if not _may_project(request, "create", project):
+            raise DomainError(f"Members of this project: {NOT_ALLOWED}")
+        return services.project_member_add(
+            project=project, user_id=form.cleaned_data["user"].pk, added_by=request.user
+        )
+
+    def delete_model(self, request, obj):
+        if not _may_project(request, "delete", obj.project):
+            raise PermissionDenied
+        services.project_member_remove(member=obj)
+
+    def delete_queryset(self, request, queryset):
+        for member in queryset.select_related("project"):
+            self.delete_model(request, member)
 
 
 @admin.register(Environment)
-class EnvironmentAdmin(DharmaModelAdmin):
+class EnvironmentAdmin(SoftDeleteAdmin, ServiceFormAdmin, DharmaModelAdmin):
+    """Environments through `services.environment_create` / `environment_update` /
+    `environment_delete` (soft)."""
+
     list_display = ("name", "project", "type", "created_at")
     list_filter = ("type",)
     list_select_related = ("project",)
     search_fields = ("name", "project__code", "project__name")
     date_hierarchy = "created_at"
     autocomplete_fields = ("project",)
+    fields = ("project", "name", "type", "description")
+
+    def get_fields(self, request, obj=None):
+        return self.fields if obj is None else (*self.fields, "deleted_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else ("project", "deleted_at")
+
+    def service_save(self, request, form, change):
+        fields = changed_fields(form, change)
+        if change:
+            if not _may_project(request, "update", form.instance.project):
+                raise DomainError(f"Environments of this project: {NOT_ALLOWED}")
+            return services.environment_update(environment=form.instance, **fields)
+        project = fields.pop("project")
+        if not _may_project(request, "create", project):
+            raise DomainError(
+                f"Environments of this project: {NOT_ALLOWED}", fields={"project": [NOT_ALLOWED]}
+            )
+        return services.environment_create(project=project, **fields)
+
+    def delete_model(self, request, obj):
+        if not _may_project(request, "delete", obj.project):
+            raise PermissionDenied
+        services.environment_delete(environment=obj)
+
+    def delete_queryset(self, request, queryset):
+        for environment in queryset.select_related("project"):
+            self.delete_model(request, environment)
 
 
 # Django's groups and Celery beat's schedules belong to no tenant: superusers only. (Their admins

@@ -143,3 +143,15 @@ def action_form(
         "media": model_admin.media + form.media,
     }
     return TemplateResponse(request, "admin/dharma_action_form.html", context)
+
+
+class SoftDeleteAdmin(admin.ModelAdmin):
+    """An admin whose delete is the service's soft delete (`deleted_at` set, nothing removed):
+    the confirmation lists the selected rows only, not the rows a cascade would remove, and
+    asks no delete right on them (none is removed)."""
+
+    def get_deleted_objects(self, objs, request):
+        objs = list(objs)
+        meta = self.model._meta
+        count = {meta.verbose_name_plural if len(objs) != 1 else meta.verbose_name: len(objs)}
+        return [f"{meta.verbose_name.capitalize()}: {obj}" for obj in objs], count, set(), []
