@@ -210,6 +210,8 @@ class DharmaModelAdmin(TenantScopedAdminMixin, AuditlogHistoryAdminMixin, admin.
                 field = self._list_filter_field(entry)
                 if field is not None and field.is_relation:
                     entry = (entry, admin.RelatedOnlyFieldListFilter)
+                elif field is not None and "__" in entry and _lists_all_values(field):
+                    entry = (entry, OwnRowsValuesListFilter)
             narrowed.append(entry)
         return narrowed
 
@@ -223,6 +225,29 @@ class DharmaModelAdmin(TenantScopedAdminMixin, AuditlogHistoryAdminMixin, admin.
                 return None
             model = field.related_model or model
         return field
+
+
+def _lists_all_values(field) -> bool:
+    """Whether Django would list the field's values with `AllValuesFieldListFilter`, which for a
+    field across a relation (`role__code`) reads every row of the related table."""
+    for test, filter_class in admin.FieldListFilter._field_list_filters:
+        if test(field):
+            return filter_class is admin.AllValuesFieldListFilter
+    return False
+
+
+class OwnRowsValuesListFilter(admin.AllValuesFieldListFilter):
+    """The values of a field across a relation that the admin's own (tenant-scoped) rows have,
+    instead of every value in the related table, other tenants' included."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.lookup_choices = (
+            model_admin.get_queryset(request)
+            .order_by(field_path)
+            .values_list(field_path, flat=True)
+            .distinct()
+        )
 
 
 class AppendOnlyAdmin(DharmaModelAdmin):

@@ -318,3 +318,18 @@ def test_a_blueprint_cannot_be_moved_into_another_tenants_project(
     assert blueprint.project.tenant_id == user.tenant_id
     reader = make_user("Admin", tenant=theirs)
     assert api(reader).get("/api/v1/blueprints/").json()["count"] == 0
+
+
+@pytest.mark.django_db
+def test_a_filter_across_a_relation_lists_only_values_of_the_tenants_rows(
+    client, staff, theirs, system_roles
+):
+    their_role = Role.objects.create(tenant=theirs, code="THEIR-SECRET", name="x", permissions=[])
+    UserRole.objects.create(user=UserFactory(tenant=theirs), role=their_role)
+    viewer = staff("view_userrole", roles=("Admin",))
+    client.force_login(viewer)
+    page = client.get(url(UserRole, "changelist"))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Admin" in body  # the tenant's own grants' role codes are offered
+    assert "THEIR-SECRET" not in body
