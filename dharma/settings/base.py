@@ -131,6 +131,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.sqlite3"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# While the database cannot be reached, the API and the admin answer 503 with this Retry-After
+# (seconds), logged in one line per request (apps/core/database_outage.py). A persistent
+# connection broken meanwhile is not reused: a failed one is closed at the end of its request and
+# the health check (conn_health_checks) tests an idle one before a request uses it.
+DHARMA_RETRY_AFTER_SECONDS = env_int("DHARMA_RETRY_AFTER_SECONDS", 5)
 
 # --- Cache ------------------------------------------------------------------------------------
 # REDIS_URL unset -> local-memory cache. Cache failures never fail a request: django-redis is told

@@ -4,10 +4,14 @@ paths under /api/ and as Django's HTML pages elsewhere (the admin):
 - `api_not_found`: the last route under /api/, so a path no API route matches (an unknown
   resource, a malformed id) is a JSON 404 whether or not DEBUG is on;
 - `bad_request`, `permission_denied`, `page_not_found`, `server_error`: `handler400/403/404/500`
-  of dharma/urls.py;
+  of dharma/urls.py; `server_error` answers 503 with Retry-After, logged in one line, when the
+  exception being handled is the database being unreachable (apps/core/database_outage.py),
+  raised in a view or in middleware;
 - `csrf_failure`: CSRF_FAILURE_VIEW (DRF's own views check CSRF themselves and answer 403 in the
   error shape; this covers the plain Django views under /api/).
 """
+
+import sys
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
@@ -16,6 +20,7 @@ from django.urls import Resolver404, resolve
 from django.views import csrf, defaults
 from django.views.decorators.csrf import csrf_exempt
 
+from apps.core import database_outage
 from apps.core.api.errors import error_body
 
 
@@ -72,6 +77,15 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls handler500 inside its `except` block: the exception is the one being handled.
+    outage = database_outage.unavailability(sys.exc_info()[1])
+    if outage is not None:
+        database_outage.log_once(request, outage)
+        if not is_api(request):
+            return database_outage.html_response()
+        response = _error(503, database_outage.CODE, database_outage.MESSAGE)
+        response["Retry-After"] = database_outage.retry_after()
+        return database_outage.mark_logged(response)
     if not is_api(request):
         return defaults.server_error(request)
     return _error(500, "server_error", "The server could not answer; the error was logged.")

@@ -6,7 +6,9 @@
 
 Codes are stable and lowercase; `fields` maps an input path to its messages (empty when the error
 concerns the whole request). Nothing a client sends produces a 500: unexpected exceptions are
-left to Django (logged, 500), but every refusal a client can cause has a 4xx here.
+left to Django (logged, 500), but every refusal a client can cause has a 4xx here. A database
+that cannot be reached is a 503 `service_unavailable` with Retry-After
+(apps/core/database_outage.py).
 """
 
 from django.conf import settings
@@ -19,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from apps.core import database_outage
 from apps.core.api.parsers import RequestTooLarge
 from apps.core.exceptions import DomainError
 
@@ -67,7 +70,21 @@ def error_body(code: str, message: str, fields: dict | None = None, details=None
     return {"error": body}
 
 
+def service_unavailable_response(request, exc: BaseException) -> Response:
+    """The database could not be reached: 503, Retry-After, one log line."""
+    database_outage.log_once(request, exc)
+    response = Response(
+        error_body(database_outage.CODE, database_outage.MESSAGE),
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": database_outage.retry_after()},
+    )
+    return database_outage.mark_logged(response)
+
+
 def exception_handler(exc, context):
+    outage = database_outage.unavailability(exc)
+    if outage is not None and context.get("request") is not None:
+        return service_unavailable_response(context["request"], outage)
     if isinstance(exc, DomainError):
         return Response(
             error_body(exc.code, exc.message, exc.fields, exc.details), status=exc.status_code
