@@ -5,7 +5,8 @@ component). `AutoSchema` adds to each operation the error statuses it can answer
 operation is: 400 when it reads a body or query parameters or writes, 401 and 403 when it needs
 a login, 404 when its path or body names an object or it is paginated (a page past the last),
 409 for the view's `conflict_actions` (where its services raise `Conflict`), 413 when it reads a
-body, 429 when it is throttled. Statuses an operation has of its own (202, …) are declared with
+body, 429 when it is throttled, and 503 for every one (the database cannot be reached:
+apps/core/database_outage.py). Statuses an operation has of its own (202, …) are declared with
 `extend_schema` on the view; this class gives the errors among them the error shape.
 """
 
@@ -42,6 +43,7 @@ DESCRIPTIONS = {
     "409": "Refused by the current state of what it acts on.",
     "413": "The request body is larger than the limit.",
     "429": "Too many requests: try again after `Retry-After` seconds.",
+    "503": "The database cannot be reached: try again after `Retry-After` seconds.",
 }
 
 
@@ -67,7 +69,7 @@ class AutoSchema(SpectacularAutoSchema):
     def _error_statuses(self, operation: dict) -> set[str]:
         parameters = operation.get("parameters", [])
         body = bool(operation.get("requestBody"))
-        statuses = set()
+        statuses = {"503"}  # any operation, while the database is unreachable
         if body or self.method != "GET" or any(p["in"] == "query" for p in parameters):
             statuses.add("400")  # invalid input, or a write a service refuses
         if body:
