@@ -2,9 +2,11 @@
 
 A run is created `queued` (or `running` when the command runs it in-process), moves to
 `running`, and ends `passed` / `failed` (thresholds) / `errored` (it could not complete: the
-login failed, the worker died, an exception) / `cancelled`. `result` keeps the engine's whole
-mergeable result (HDR-encoded trends, the per-second series), from which runs are compared; the
-other JSON columns are what lists, charts and reports read without decoding it.
+login failed, an exception, or the reaper found its heartbeat silent) / `cancelled`. A result
+the worker stores after the reaper's `errored` replaces it (`reaped_at` records the guess).
+`result` keeps the engine's whole mergeable result (HDR-encoded trends, the per-second series),
+from which runs are compared; the other JSON columns are what lists, charts and reports read
+without decoding it.
 """
 
 from django.conf import settings
@@ -51,6 +53,9 @@ class LoadTestRun(TimestampedModel):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # When the reaper last marked the run errored for a silent heartbeat; kept when the
+    # worker's result arrives afterwards and replaces that guess.
+    reaped_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     cancel_requested = models.BooleanField(default=False)
     is_baseline = models.BooleanField(default=False)

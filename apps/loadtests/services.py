@@ -5,32 +5,58 @@ A run's figures all come from the engine's result: headline numbers for lists, t
 thresholds with observed values, the per-second series, status and path counts, and the whole
 mergeable result for comparisons.
 
-While a run executes, a heartbeat thread stamps `heartbeat_at` every few seconds and watches for
-a cancel request. A worker that dies leaves a `running` run whose heartbeat stops: the reaper
+While a run executes, a heartbeat thread stamps `heartbeat_at` every
+DHARMA_LOADTEST_HEARTBEAT_SECONDS and watches for a cancel request. A database that goes away
+for a while costs it beats, not its life: it drops the broken connection and tries again at the
+next beat. A worker that dies leaves a `running` run whose heartbeat stops: the reaper
 (`reap_stale_runs`, scheduled by Celery beat and run before each queued run) marks it errored
-with the reason, so no run stays "running" for ever.
+once no heartbeat came for DHARMA_LOADTEST_HEARTBEAT_STALE_SECONDS, saying only that (the
+worker may have died, or lost its database), so no run stays "running" for ever.
+
+A finished run's result is first written to this machine's disk (`spool`), then stored,
+retrying while the database is unreachable (for up to DHARMA_LOADTEST_STORE_RETRY_SECONDS); the
+heartbeat goes on meanwhile. A result the worker could not store stays on disk and is stored by
+`store_spooled_results` (the reap task, the start of the next run, `manage.py reaploadtests`).
+What a worker measured wins over the reaper's guess: a result that arrives for a run the reaper
+marked errored is stored over that status (`reaped_at` keeps when the reaper had guessed).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import threading
+import time
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from django.utils import timezone
 
+from apps.loadtests import spool
 from apps.loadtests.engine import runner
 from apps.loadtests.engine.results import RunResult, merge_results
+from apps.loadtests.exceptions import ResultNotStoredError
 from apps.loadtests.models import LoadTestRun, RunStatus
 from apps.loadtests.options import config_from_options, split_options, stored_options
 
 logger = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = 5
-STALE_AFTER = timedelta(seconds=60)  # twelve missed heartbeats
+# What a database that is down, restarting or unreachable raises; anything else is a bug and is
+# not retried.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+MAX_BACKOFF_SECONDS = 30.0
+
+T = TypeVar("T")
 
 
 def run_create(
@@ -93,7 +119,9 @@ def _finish_part(part: LoadTestRun) -> None:
     """After a part ends: when it was the last, merge every part's result into the parent."""
     with transaction.atomic():
         parent = LoadTestRun.objects.select_for_update().get(pk=part.parent_id)  # type: ignore[misc]
-        if parent.finished:
+        # An errored parent is looked at again: a part the reaper had marked errored may have
+        # brought its result since.
+        if parent.finished and parent.status != RunStatus.ERRORED:
             return
         parts = list(parent.parts.all())
         if not all(item.finished for item in parts):
@@ -135,9 +163,42 @@ def _claim(run_id) -> LoadTestRun | None:
         return run
 
 
+def _drop_connection() -> None:
+    """Close this thread's database connection, broken or not (the next query opens another)."""
+    with contextlib.suppress(Exception):
+        connection.close()
+
+
+def _retrying(action: Callable[[], T], *, what: str) -> T:
+    """`action()`, again and again while the database is unreachable (backing off from half a
+    second to 30 s, for up to DHARMA_LOADTEST_STORE_RETRY_SECONDS), on a fresh connection each
+    time. Inside a transaction the connection cannot be replaced: one try."""
+    deadline = time.monotonic() + settings.DHARMA_LOADTEST_STORE_RETRY_SECONDS
+    delay = 0.5
+    while True:
+        recoverable = not connection.in_atomic_block
+        try:
+            if recoverable:
+                close_old_connections()  # a connection the database dropped is replaced
+            return action()
+        except DATABASE_UNAVAILABLE as exc:
+            if not recoverable or time.monotonic() + delay > deadline:
+                raise
+            logger.warning(
+                "%s: the database is unreachable (%s); trying again in %.1f s",
+                what, str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
+                delay,
+            )  # fmt: skip
+            _drop_connection()
+            time.sleep(delay)
+            delay = min(delay * 2, MAX_BACKOFF_SECONDS)
+
+
 class _Heartbeat(threading.Thread):
-    """Stamps the run every few seconds (own database connection) and turns a cancel request
-    into the engine's stop event."""
+    """Stamps the run every DHARMA_LOADTEST_HEARTBEAT_SECONDS (own database connection) and
+    turns a cancel request into the engine's stop event. A beat that fails (the database
+    restarting) drops the connection and the next beat tries again: the thread lives as long as
+    the run."""
 
     def __init__(self, run_id, stop: threading.Event):
         super().__init__(name=f"loadtest-heartbeat-{run_id}", daemon=True)
@@ -147,14 +208,40 @@ class _Heartbeat(threading.Thread):
 
     def run(self) -> None:
         try:
-            while not self.done.wait(HEARTBEAT_SECONDS):
-                LoadTestRun.objects.filter(pk=self.run_id).update(heartbeat_at=timezone.now())
-                if LoadTestRun.objects.filter(pk=self.run_id, cancel_requested=True).exists():
-                    self.stop.set()
-        except Exception:
-            logger.exception("heartbeat of load-test run %s failed", self.run_id)
+            while not self.done.wait(settings.DHARMA_LOADTEST_HEARTBEAT_SECONDS):
+                try:
+                    self.beat()
+                except Exception as exc:  # noqa: BLE001 - no error ends the heartbeat
+                    logger.warning(
+                        "heartbeat of load-test run %s failed (%s: %s); trying again at the "
+                        "next beat", self.run_id, type(exc).__name__, str(exc).strip()[:200],
+                    )  # fmt: skip
+                    _drop_connection()
         finally:
-            connection.close()
+            _drop_connection()
+
+    def beat(self) -> None:
+        now = timezone.now()
+        beating = LoadTestRun.objects.filter(pk=self.run_id, status=RunStatus.RUNNING)
+        if not beating.update(heartbeat_at=now):
+            # The reaper marked the run errored while its heartbeat could not get through (a
+            # long database outage): the worker is alive, so the run is running again.
+            revived = LoadTestRun.objects.filter(
+                pk=self.run_id,
+                status=RunStatus.ERRORED,
+                reaped_at__isnull=False,
+                result__isnull=True,
+            ).update(
+                status=RunStatus.RUNNING, error="", finished_at=None, heartbeat_at=now,
+                updated_at=now,
+            )  # fmt: skip
+            if revived:
+                logger.warning(
+                    "load-test run %s: its heartbeat is back after the reaper marked it "
+                    "errored; it is running again", self.run_id,
+                )  # fmt: skip
+        if LoadTestRun.objects.filter(pk=self.run_id, cancel_requested=True).exists():
+            self.stop.set()
 
 
 def run_execute(
@@ -175,21 +262,94 @@ def run_execute(
     heartbeat = _Heartbeat(run.pk, stop)
     heartbeat.start()
     try:
-        config, _, _ = config_from_options(run.options, password=password)
-        result = runner.run(config, on_second=on_second, sink=sink, stop=stop)
-    except Exception as exc:
-        logger.exception("load-test run %s errored", run.pk)
-        run_errored(run, f"{type(exc).__name__}: {exc}")
-        if run.parent_id:
-            _finish_part(run)
-        return run, None
+        try:
+            config, _, _ = config_from_options(run.options, password=password)
+            result = runner.run(config, on_second=on_second, sink=sink, stop=stop)
+        except Exception as exc:
+            logger.exception("load-test run %s errored", run.pk)
+            reason = f"{type(exc).__name__}: {exc}"
+            _retrying(lambda: run_errored(run, reason), what=f"load-test run {run.pk}")
+            if run.parent_id:
+                _retrying(lambda: _finish_part(run), what=f"load-test run {run.pk}")
+            return run, None
+        # The heartbeat goes on while the result is being stored: a worker waiting for the
+        # database is not a dead one.
+        return run_store_measured(run, result), result
     finally:
         heartbeat.done.set()
         heartbeat.join()
-    store_result(run, result)
-    if run.parent_id:
-        _finish_part(run)
-    return run, result
+
+
+def run_store_measured(run: LoadTestRun, result: RunResult) -> LoadTestRun:
+    """Store what a worker measured for `run`: kept on local disk first, then stored, retrying
+    while the database is unreachable; the file goes once the database holds the result.
+    ResultNotStoredError (naming the file) when the database stayed away."""
+    path = spool.write(run.pk, result.to_dict())
+    try:
+        stored, _ = _retrying(
+            lambda: _store_measured_once(run.pk, result),
+            what=f"storing the result of load-test run {run.pk}",
+        )
+    except DATABASE_UNAVAILABLE as exc:
+        raise ResultNotStoredError(
+            run.pk, path, result, waited_s=settings.DHARMA_LOADTEST_STORE_RETRY_SECONDS
+        ) from exc
+    if path is not None:
+        spool.remove(path)
+    return stored or run
+
+
+def _accepts_result(run: LoadTestRun) -> bool:
+    """A measured result is stored once, over a run still `running` or one the reaper guessed
+    errored (its worker had only lost the database, or died after measuring)."""
+    if run.result is not None:
+        return False
+    return run.status == RunStatus.RUNNING or (
+        run.status == RunStatus.ERRORED and run.reaped_at is not None
+    )
+
+
+def _store_measured_once(run_id, result: RunResult) -> tuple[LoadTestRun | None, bool]:
+    """(the run, whether this call stored the result); the run is None when it was deleted."""
+    with transaction.atomic():
+        run = LoadTestRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None:
+            return None, False
+        stored = _accepts_result(run)
+        if stored:
+            reaped = run.status == RunStatus.ERRORED
+            store_result(run, result)
+            if reaped:
+                logger.warning(
+                    "load-test run %s: the worker's result replaces the reaper's guess (marked "
+                    "errored at %s)", run.pk, run.reaped_at,
+                )  # fmt: skip
+    if run.parent_id and run.finished:
+        _finish_part(run)  # idempotent: a retried store merges the parent once
+    return run, stored
+
+
+def store_spooled_results() -> int:
+    """Store the results waiting in this machine's spool (a worker that could not reach the
+    database in time, or died waiting for it), each over a run still `running` or errored by the
+    reaper; the file goes once the database has it, or when its run is gone or finished
+    otherwise. Returns how many results were stored. A database still unreachable raises (the
+    files wait for the next call)."""
+    count = 0
+    for path in spool.pending():
+        try:
+            run_id, data = spool.read(path)
+            result = RunResult.from_dict(data)
+        except (ValueError, KeyError, TypeError) as exc:
+            aside = spool.set_aside(path)
+            logger.error("unusable spooled load-test result, set aside as %s: %s", aside, exc)
+            continue
+        _, stored = _store_measured_once(run_id, result)
+        spool.remove(path)
+        if stored:
+            count += 1
+            logger.info("load-test run %s: its spooled result is stored", run_id)
+    return count
 
 
 def store_result(run: LoadTestRun, result: RunResult) -> LoadTestRun:
@@ -256,28 +416,40 @@ def run_cancel(run: LoadTestRun) -> LoadTestRun:
 
 
 def reap_stale_runs(*, now=None) -> int:
-    """Mark errored the running runs whose heartbeat stopped (their worker died). A parent of
-    parts has no heartbeat of its own: it ends with its parts."""
+    """Mark errored the running runs whose heartbeat has been silent for longer than
+    DHARMA_LOADTEST_HEARTBEAT_STALE_SECONDS, saying what is known: the worker may have stopped,
+    or lost its database connection. A heartbeat that comes back before the run is marked keeps
+    it running. A parent of parts has no heartbeat of its own: it ends with its parts. Returns
+    how many runs were marked."""
     now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.DHARMA_LOADTEST_HEARTBEAT_STALE_SECONDS)
     stale = list(
         LoadTestRun.objects.filter(
             status=RunStatus.RUNNING,
-            heartbeat_at__lt=now - STALE_AFTER,
+            heartbeat_at__lt=cutoff,
             parts__isnull=True,
         )
     )
-    reason = (
-        f"No heartbeat for more than {int(STALE_AFTER.total_seconds())} s: the worker "
-        "running it stopped (killed or lost) before the run finished."
-    )
+    reaped = 0
     for run in stale:
-        updated = LoadTestRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-            status=RunStatus.ERRORED, finished_at=now, updated_at=now, error=reason
+        assert run.heartbeat_at is not None  # the filter above
+        silent = int((now - run.heartbeat_at).total_seconds())
+        reason = (
+            f"No heartbeat for {silent} s; the worker may have stopped or lost its database "
+            "connection."
         )
-        if updated and run.parent_id:
-            run.refresh_from_db()
-            _finish_part(run)
-    return len(stale)
+        # Still silent now: a heartbeat stamped since the read above keeps the run running.
+        updated = LoadTestRun.objects.filter(
+            pk=run.pk, status=RunStatus.RUNNING, heartbeat_at__lt=cutoff
+        ).update(status=RunStatus.ERRORED, finished_at=now, updated_at=now, reaped_at=now,
+                 error=reason)  # fmt: skip
+        if updated:
+            reaped += 1
+            logger.warning("load-test run %s marked errored: %s", run.pk, reason)
+            if run.parent_id:
+                run.refresh_from_db()
+                _finish_part(run)
+    return reaped
 
 
 def merge_into(run: LoadTestRun, parts: list[RunResult]) -> LoadTestRun:

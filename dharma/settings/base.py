@@ -340,6 +340,16 @@ DHARMA_API_CACHE_SECONDS = int(os.environ.get("DHARMA_API_CACHE_SECONDS", "300")
 DHARMA_LOADTEST_ALLOWED_HOSTS = env_list(
     "DHARMA_LOADTEST_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "::1"]
 )
+# A running load test's heartbeat: seconds between beats, and seconds of silence after which the
+# reaper marks the run errored (its worker may have stopped or lost its database connection).
+DHARMA_LOADTEST_HEARTBEAT_SECONDS = env_int("DHARMA_LOADTEST_HEARTBEAT_SECONDS", 5, minimum=1)
+DHARMA_LOADTEST_HEARTBEAT_STALE_SECONDS = env_int(
+    "DHARMA_LOADTEST_HEARTBEAT_STALE_SECONDS", 60, minimum=1
+)
+# Seconds a worker keeps trying to store a finished run's result while the database is
+# unreachable; meanwhile, and after, the result waits in DHARMA_SPOOL_DIR on the worker's disk.
+DHARMA_LOADTEST_STORE_RETRY_SECONDS = env_int("DHARMA_LOADTEST_STORE_RETRY_SECONDS", 300)
+DHARMA_SPOOL_DIR = Path(os.environ.get("DHARMA_SPOOL_DIR", "") or BASE_DIR / ".dharma" / "spool")
 
 # --- Infrastructure validation ----------------------------------------------------------------
 # The environment the checks describe (stored with every check result).

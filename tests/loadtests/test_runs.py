@@ -57,12 +57,12 @@ def test_async_without_a_broker_runs_in_process(http_server):
 
 
 @pytest.mark.django_db(transaction=True)  # the heartbeat thread reads committed rows
-def test_a_queued_run_is_cancelled_at_once_and_a_running_one_stops(http_server, monkeypatch):
+def test_a_queued_run_is_cancelled_at_once_and_a_running_one_stops(http_server, settings):
     options = {"url": http_server.url, "path": ["/"], "vus": "1", "duration": "30s"}
     queued = services.run_create(options=options)
     assert services.run_cancel(queued).status == RunStatus.CANCELLED
     assert services.run_execute(queued) is None  # not queued any more: nothing runs
-    monkeypatch.setattr(services, "HEARTBEAT_SECONDS", 0.2)
+    settings.DHARMA_LOADTEST_HEARTBEAT_SECONDS = 0.2
     running = services.run_create(options=options, status=RunStatus.RUNNING)
     outcome = {}
     thread = threading.Thread(

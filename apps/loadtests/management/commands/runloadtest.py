@@ -5,7 +5,9 @@
 
 Exit codes are k6's: 0 when every threshold passes, 99 when one fails, 2 for a usage error (a bad
 duration, stage, threshold, scenario file or URL, or a host outside
-DHARMA_LOADTEST_ALLOWED_HOSTS), 1 when the run itself could not proceed (the login failed).
+DHARMA_LOADTEST_ALLOWED_HOSTS), 1 when the run itself could not proceed (the login failed) or
+its result could not be stored (the database stayed unreachable: the result then waits in
+DHARMA_SPOOL_DIR for `manage.py reaploadtests`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from apps.loadtests.engine.config import (
     parse_duration,
 )
 from apps.loadtests.engine.results import RunResult
-from apps.loadtests.exceptions import ConfigError
+from apps.loadtests.exceptions import ConfigError, ResultNotStoredError
 from apps.loadtests.models import LoadTestRun, RunStatus
 from apps.loadtests.options import config_from_options
 
@@ -199,15 +201,21 @@ class Command(BaseCommand):
                 stream = stack.enter_context(_open_for_writing(csv_path, "--out csv"))
                 sink = summary.CsvSampleWriter(stream, config.target.url)
             show_progress = not options["no_progress"] and sys.stderr.isatty()
-            outcome = services.run_execute(
-                run,
-                password=password,
-                on_second=self._progress if show_progress else None,
-                sink=sink,
-                claimed=True,
-            )
-            if show_progress:
-                sys.stderr.write("\n")
+            try:
+                outcome = services.run_execute(
+                    run,
+                    password=password,
+                    on_second=self._progress if show_progress else None,
+                    sink=sink,
+                    claimed=True,
+                )
+            except ResultNotStoredError as exc:
+                # What was measured is shown (and waits in the spool); the run is not stored.
+                self.stdout.write(summary.render_text(exc.result, trend_stats))
+                raise CommandError(str(exc), returncode=EXIT_ABORTED) from None
+            finally:
+                if show_progress:
+                    sys.stderr.write("\n")
         assert outcome is not None  # a claimed run always executes
         run, result = outcome
         if result is None:
