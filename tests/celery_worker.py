@@ -50,11 +50,21 @@ def log_path(label: str) -> Path:
     return Path(tempfile.gettempdir()) / f"celery-{label}-worker-test-{os.getpid()}.log"
 
 
+def broker_url(db: int = 12) -> str:
+    """The test broker: Redis database `db` of the server behind REDIS_URL."""
+    return settings.REDIS_URL.rsplit("/", 1)[0] + f"/{db}"
+
+
 @contextlib.contextmanager
-def real_worker(*tasks: str, label: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+def real_worker(
+    *tasks: str, label: str, broker_db: int = 12, env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """`broker_db`: the Redis database of the broker (a test that changes how the broker
+    redelivers, e.g. a short visibility timeout, takes one of its own); `env`: more variables
+    for the worker."""
     from dharma.celery import app
 
-    broker = settings.REDIS_URL.rsplit("/", 1)[0] + "/12"
+    broker = broker_url(broker_db)
     database = connection.settings_dict
     env = {
         **os.environ,
@@ -62,6 +72,7 @@ def real_worker(*tasks: str, label: str) -> Iterator[tuple[subprocess.Popen[byte
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
         f"{database['NAME']}",
         "CELERY_BROKER_URL": broker,
+        **(env or {}),
     }
     queue = f"{label}-{os.getpid()}"
     with log_path(label).open("wb") as output:

@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -997,20 +998,28 @@ def _finish(run: _Run) -> None:
             )
 
 
-# An execution's steps each take seconds and touch the row as they start and end: one left in
-# progress this long lost its worker (killed mid-run; the redelivered task finds it in progress
-# and does nothing, so nothing else would ever end it).
-STALE_AFTER = timedelta(minutes=10)
+def stale_after() -> timedelta:
+    """How long an in-progress execution may stand still before the reaper fails it
+    (DHARMA_DEPLOYMENT_STALE_SECONDS). Its steps each take seconds and touch the row as they
+    start and end: one left this long lost its worker (killed mid-run; the redelivered task
+    finds it in progress and does nothing, so nothing else would ever end it)."""
+    return timedelta(seconds=settings.DHARMA_DEPLOYMENT_STALE_SECONDS)
+
+
+def _span(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds // 60} minutes" if seconds >= 120 and not seconds % 60 else f"{seconds} s"
 
 
 def reap_stale_executions(*, now: datetime | None = None) -> int:
-    """Fail the in-progress executions that have not moved for STALE_AFTER, with the reason,
-    their running step failed and the rest skipped; the environment is free again."""
+    """Fail the in-progress executions that have not moved for `stale_after()`, with the
+    reason, their running step failed and the rest skipped; the environment is free again."""
     now = now or timezone.now()
-    cutoff = now - STALE_AFTER
+    window = stale_after()
+    cutoff = now - window
     reason = (
-        f"No progress for more than {int(STALE_AFTER.total_seconds() // 60)} minutes: the worker "
-        "running it stopped (killed or lost) before the execution finished."
+        f"No progress for more than {_span(window.total_seconds())}: the worker running it "
+        "stopped (killed or lost) before the execution finished."
     )
     reaped = 0
     stale = DeploymentExecution.objects.filter(

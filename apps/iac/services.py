@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -351,8 +352,17 @@ def terraform_import(
     return version, created, list(warnings)
 
 
-# A render takes milliseconds to seconds; one still running after this lost its worker.
-STALE_AFTER = timedelta(minutes=10)
+def stale_after() -> timedelta:
+    """How long a generation may stay running before the reaper fails it
+    (DHARMA_IAC_STALE_SECONDS). A render takes milliseconds to seconds: one still running
+    after this lost its worker, and the task was not redelivered (the window is longer than
+    the broker's visibility timeout) or found no worker."""
+    return timedelta(seconds=settings.DHARMA_IAC_STALE_SECONDS)
+
+
+def _span(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds // 60} minutes" if seconds >= 120 and not seconds % 60 else f"{seconds} s"
 
 
 def reap_stale_generations(*, now: datetime | None = None) -> int:
@@ -360,10 +370,11 @@ def reap_stale_generations(*, now: datetime | None = None) -> int:
     progress holds its row lock, so a live one is never touched: it is no longer running by the
     time the update can see it)."""
     now = now or timezone.now()
+    window = stale_after()
     reason = (
-        f"Still running after {int(STALE_AFTER.total_seconds() // 60)} minutes: the worker "
-        "rendering it stopped (killed or lost). Ask for a new generation."
+        f"Still running after {_span(window.total_seconds())}: the worker rendering it stopped "
+        "(killed or lost). Ask for a new generation."
     )
     return IacGeneration.objects.filter(
-        status=GenerationStatus.RUNNING, updated_at__lt=now - STALE_AFTER
+        status=GenerationStatus.RUNNING, updated_at__lt=now - window
     ).update(status=GenerationStatus.FAILED, error=reason, completed_at=now, updated_at=now)

@@ -190,6 +190,26 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Tasks are acknowledged when they end (acks_late), and a Redis broker hands a task to another
+# worker once it has gone unacknowledged this many seconds after its delivery. So a killed
+# worker's tasks come back after it, and it must exceed the longest job: a job still running
+# then is delivered a second time (the copy finds its job claimed and does nothing, but holds a
+# worker meanwhile). 15 minutes: IaC renders and deployment executions take seconds, the longest
+# built-in load-test profile nine minutes and a half. Raise it above your longest load test.
+DHARMA_CELERY_VISIBILITY_TIMEOUT = env_int("DHARMA_CELERY_VISIBILITY_TIMEOUT", 900, minimum=1)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": DHARMA_CELERY_VISIBILITY_TIMEOUT,
+    # Every worker looks for tasks past the timeout every 10 s (kombu's default: every 100 s).
+    "unacked_restore_interval": 1,
+}
+# The reapers fail a job that has stood still this long: its worker died. An IaC generation's
+# window is longer than the visibility timeout, so the task redelivered after a killed worker
+# renders the generation before the reaper would fail it.
+DHARMA_DEPLOYMENT_STALE_SECONDS = env_int("DHARMA_DEPLOYMENT_STALE_SECONDS", 600, minimum=1)
+DHARMA_IAC_STALE_SECONDS = env_int(
+    "DHARMA_IAC_STALE_SECONDS", DHARMA_CELERY_VISIBILITY_TIMEOUT + 300, minimum=1
+)
+DHARMA_REAP_INTERVAL_SECONDS = env_int("DHARMA_REAP_INTERVAL_SECONDS", 60, minimum=1)
 # Load tests run on their own queue, so a long run never delays other jobs:
 # `celery -A dharma worker -Q loadtests --concurrency 1`.
 CELERY_TASK_ROUTES = {"loadtests.run": {"queue": "loadtests"}}
@@ -198,9 +218,12 @@ CELERY_BEAT_SCHEDULE = {
     "validation-run": {"task": "validation.run", "schedule": 300.0},
     # Runs whose worker died (no heartbeat for a minute) are marked errored.
     "loadtests-reap": {"task": "loadtests.reap", "schedule": 60.0},
-    # Executions and generations left in progress by a dead worker (ten minutes still) fail.
-    "deployments-reap": {"task": "deployments.reap", "schedule": 60.0},
-    "iac-reap": {"task": "iac.reap", "schedule": 60.0},
+    # Executions and generations left in progress by a dead worker fail (windows above).
+    "deployments-reap": {
+        "task": "deployments.reap",
+        "schedule": float(DHARMA_REAP_INTERVAL_SECONDS),
+    },
+    "iac-reap": {"task": "iac.reap", "schedule": float(DHARMA_REAP_INTERVAL_SECONDS)},
 }
 
 # --- Auth -------------------------------------------------------------------------------------

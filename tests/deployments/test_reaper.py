@@ -32,7 +32,7 @@ def test_a_stalled_execution_is_failed_with_the_reason(team, dev, make_version, 
     # The redelivered task finds it in progress and leaves it alone.
     assert execute.apply(args=[str(execution.pk)]).get() is None
     assert services.reap_stale_executions() == 0  # it moved a moment ago: alive
-    later = timezone.now() + services.STALE_AFTER + timedelta(seconds=1)
+    later = timezone.now() + services.stale_after() + timedelta(seconds=1)
     assert services.reap_stale_executions(now=later) == 1
     execution.refresh_from_db()
     assert execution.status == ExecutionStatus.FAILED
@@ -52,3 +52,14 @@ def test_the_environment_takes_a_new_execution_after_the_reaper(team, dev, make_
     again = deploy(team["se"], version, dev)
     assert again.status_code == 202, again.json()
     assert DeploymentExecution.objects.get(pk=again.json()["id"]).status == "completed"
+
+
+def test_the_window_follows_the_setting(team, dev, make_version, deploy, settings):
+    settings.DHARMA_DEPLOYMENT_STALE_SECONDS = 90
+    assert services.stale_after() == timedelta(seconds=90)
+    execution = stranded(deploy, team["se"], make_version(), dev)
+    moved = DeploymentExecution.objects.get(pk=execution.pk).updated_at
+    assert services.reap_stale_executions(now=moved + timedelta(seconds=89)) == 0
+    assert services.reap_stale_executions(now=moved + timedelta(seconds=91)) == 1
+    execution.refresh_from_db()
+    assert "more than 90 s" in execution.error_message

@@ -139,8 +139,23 @@ def test_a_generation_left_running_by_a_dead_worker_is_failed_by_the_reaper(ta, 
     )
     services._claim(stuck.pk)  # the worker took it, then died before rendering
     assert services.reap_stale_generations() == 0  # running for a moment only: alive
-    later = timezone.now() + services.STALE_AFTER + timedelta(seconds=1)
+    later = timezone.now() + services.stale_after() + timedelta(seconds=1)
     assert services.reap_stale_generations(now=later) == 1
     stuck.refresh_from_db()
     assert stuck.status == GenerationStatus.FAILED and "worker" in stuck.error
     assert tasks.reap.apply().get() == 0
+
+
+@pytest.mark.django_db
+def test_the_reaper_window_follows_the_setting(ta, new_version, settings):
+    settings.DHARMA_IAC_STALE_SECONDS = 1800
+    assert services.stale_after() == timedelta(minutes=30)
+    stuck = services.generation_create(
+        user=ta, version=new_version("aws"), format="terraform", enqueue=False
+    )
+    services._claim(stuck.pk)
+    claimed = IacGeneration.objects.get(pk=stuck.pk).updated_at
+    assert services.reap_stale_generations(now=claimed + timedelta(minutes=29)) == 0
+    assert services.reap_stale_generations(now=claimed + timedelta(minutes=31)) == 1
+    stuck.refresh_from_db()
+    assert stuck.status == GenerationStatus.FAILED and "after 30 minutes" in stuck.error
