@@ -65,6 +65,7 @@ def config_from_options(
 ) -> tuple[RunConfig, tuple[str, ...], Path | None]:
     """Every option checked before anything is sent; a ConfigError names the bad one."""
     options = {**DEFAULTS, **{key: value for key, value in options.items() if value is not None}}
+    _refuse_empty(options)
     if not options["url"]:
         raise ConfigError("--url is required")
     target = parse_target(options["url"])
@@ -73,13 +74,13 @@ def config_from_options(
     if options["scenario"] and options["path"]:
         raise ConfigError("--path and --scenario cannot be combined")
     if options["scenario"]:
-        scenario = load_scenario(options["scenario"])
+        scenario = load_scenario(options["scenario"], max_bytes=settings.DHARMA_SCENARIO_MAX_BYTES)
     else:
         paths = options["path"] or ([chosen.default_path] if chosen else [])
         scenario = scenario_from_paths(paths)
     stages = [parse_stage(text) for text in options["stage"]]
     if chosen is not None:
-        if stages or options["rate"] or options["duration"]:
+        if stages or options["rate"] is not None or options["duration"] is not None:
             raise ConfigError("--profile sets the stages: drop --stage, --rate and --duration")
         stages = list(chosen.stages)
     thresholds = tuple(options["threshold"]) or (chosen.thresholds if chosen else ())
@@ -91,13 +92,15 @@ def config_from_options(
         except ValueError:
             raise ConfigError(f"--rate: {options['rate']!r} is not a number") from None
     executor = build_executor(
-        vus=parse_positive_int(options["vus"], "--vus") if options["vus"] else None,
+        vus=parse_positive_int(options["vus"], "--vus") if options["vus"] is not None else None,
         duration_s=parse_duration(options["duration"], what="--duration")
-        if options["duration"]
+        if options["duration"] is not None
         else None,
         stages=stages,
         rate=rate,
-        max_vus=parse_positive_int(options["max_vus"], "--max-vus") if options["max_vus"] else None,
+        max_vus=parse_positive_int(options["max_vus"], "--max-vus")
+        if options["max_vus"] is not None
+        else None,
         graceful_stop_s=parse_duration(
             options["graceful_stop"], what="--graceful-stop", allow_zero=True
         ),
@@ -134,11 +137,38 @@ def config_from_options(
 
 def _login(value: str | None, password: str | None):
     """`EMAIL:PASSWORD` from the command line, or a stored e-mail with the password given."""
-    if not value:
+    if value is None:
         return None
     if password is not None and ":" not in value:
         value = f"{value}:{password}"
     return parse_login(value)
+
+
+# Options whose value cannot be empty when given: an empty one is refused rather than taken as
+# "not given" (`--duration ""` would otherwise run the default 10 s test).
+_NOT_EMPTY = {
+    "url": "--url", "scenario": "--scenario", "login": "--login", "vus": "--vus",
+    "duration": "--duration", "rate": "--rate", "max_vus": "--max-vus", "profile": "--profile",
+    "graceful_stop": "--graceful-stop", "graceful_ramp_down": "--graceful-ramp-down",
+    "timeout": "--timeout", "summary_trend_stats": "--summary-trend-stats",
+    "summary_export": "--summary-export", "junit": "--junit", "result": "--result",
+}  # fmt: skip
+_NOT_EMPTY_LISTS = {
+    "path": "--path",
+    "stage": "--stage",
+    "threshold": "--threshold",
+    "out": "--out",
+}
+
+
+def _refuse_empty(options: dict[str, Any]) -> None:
+    for key, flag in _NOT_EMPTY.items():
+        value = options.get(key)
+        if isinstance(value, str) and not value.strip():
+            raise ConfigError(f"{flag}: empty value")
+    for key, flag in _NOT_EMPTY_LISTS.items():
+        if any(isinstance(item, str) and not item.strip() for item in options.get(key) or ()):
+            raise ConfigError(f"{flag}: empty value")
 
 
 def _share(total: int, parts: int, index: int) -> int:

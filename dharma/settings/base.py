@@ -363,6 +363,10 @@ DHARMA_API_CACHE_SECONDS = int(os.environ.get("DHARMA_API_CACHE_SECONDS", "300")
 DHARMA_LOADTEST_ALLOWED_HOSTS = env_list(
     "DHARMA_LOADTEST_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "::1"]
 )
+# Largest `runloadtest --scenario` file (bytes); its aliases may not expand it past this either.
+DHARMA_SCENARIO_MAX_BYTES = env_int("DHARMA_SCENARIO_MAX_BYTES", 1024 * 1024, minimum=1)
+# Largest `load_prices` file (bytes), refused before it is read.
+DHARMA_PRICE_FILE_MAX_BYTES = env_int("DHARMA_PRICE_FILE_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 # A running load test's heartbeat: seconds between beats, and seconds of silence after which the
 # reaper marks the run errored (its worker may have stopped or lost its database connection).
 DHARMA_LOADTEST_HEARTBEAT_SECONDS = env_int("DHARMA_LOADTEST_HEARTBEAT_SECONDS", 5, minimum=1)

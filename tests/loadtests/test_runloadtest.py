@@ -140,3 +140,39 @@ def test_an_https_target_with_a_self_signed_certificate(https_server, tmp_path):
     metrics = json.loads(export.read_text())["metrics"]
     assert metrics["http_req_tls_handshaking"]["values"]["max"] > 0
     assert https_server.requests == metrics["http_reqs"]["values"]["count"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--duration", ""], "--duration: empty value"),
+        (["--duration", "0"], "must be longer than zero"),
+        (["--duration=-5s"], "not a duration"),
+        (["--duration", "abc"], "not a duration"),
+        (["--vus", ""], "--vus: empty value"),
+        (["--vus=-5s"], "not a whole number"),
+        (["--vus", "abc"], "not a whole number"),
+        (["--rate", "", "--duration", "1s", "--max-vus", "1"], "--rate: empty value"),
+        (["--rate", "0", "--duration", "1s", "--max-vus", "1"], "must be a positive number"),
+        (["--rate", "-5", "--duration", "1s", "--max-vus", "1"], "must be a positive number"),
+        (["--rate", "10", "--duration", "1s", "--max-vus", ""], "--max-vus: empty value"),
+        (["--rate", "10", "--duration", "1s", "--max-vus", "0"], "at least 1"),
+        (["--stage", ""], "--stage: empty value"),
+        (["--stage", "0"], "DURATION:TARGET"),
+        (["--stage=-5s:10"], "not a duration"),
+        (["--stage", "30s:abc"], "whole number of VUs"),
+        (["--stage", "0s:10"], "longer than zero in total"),
+        (["--threshold", ""], "--threshold: empty value"),
+        (["--threshold", "abc"], "threshold"),
+        (["--timeout", ""], "--timeout: empty value"),
+        (["--graceful-stop", ""], "--graceful-stop: empty value"),
+        (["--login", ""], "--login: empty value"),
+        (["--summary-export", ""], "--summary-export: empty value"),
+        (["--wait-timeout", ""], "--wait-timeout: empty duration"),
+        (["--baseline", ""], "--baseline: no finished run"),
+    ],
+)
+def test_empty_and_invalid_values_exit_2_instead_of_a_default_run(http_server, args, message):
+    code, text = exit_code("--url", http_server.url, "--path", "/", *args)
+    assert (code, message in text) == (2, True), text
+    assert http_server.connections == 0

@@ -21,6 +21,7 @@ from time import perf_counter, time
 
 import uvloop
 
+from apps.loadtests.engine import capacity
 from apps.loadtests.engine.config import RunConfig
 from apps.loadtests.engine.executors import ExecutorRun, VirtualUser
 from apps.loadtests.engine.http import Endpoint, HttpClient, PreparedRequest, resolve
@@ -258,7 +259,9 @@ def run(
     stop: threading.Event | None = None,
 ) -> RunResult:
     """Run the test and return its result (thresholds evaluated). Blocks the calling thread.
-    Setting `stop` (from another thread) ends the run early: `aborted` is then "cancelled"."""
+    Setting `stop` (from another thread) ends the run early: `aborted` is then "cancelled".
+    Raises CapacityError, before anything is sent, when this process cannot hold the VUs."""
+    capacity.check_executor(config.executor)
     collector = (
         _SamplingCollector(config.max_exact_samples, sink)
         if sink is not None

@@ -24,6 +24,7 @@ JSON file:
 from __future__ import annotations
 
 import json
+import os
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,12 +32,25 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.events import AliasEvent, MappingStartEvent, ScalarEvent, SequenceStartEvent
+from yaml.nodes import Node
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import Resolver
+from yaml.scanner import Scanner
 
 from apps.loadtests.engine.config import format_duration, parse_duration
 from apps.loadtests.exceptions import ConfigError
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _MISSING = object()
+# A scenario file larger than this is refused before it is read (DHARMA_SCENARIO_MAX_BYTES);
+# with its aliases expanded, a document may not grow past it either.
+DEFAULT_MAX_BYTES = 1024 * 1024
+# Mappings and lists nested deeper than this are refused while the file is read.
+MAX_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -275,14 +289,135 @@ def _request(raw: Any, where: str) -> RequestSpec:
     )
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read a scenario file (YAML, of which JSON is a subset)."""
+if yaml.__with_libyaml__:
+    from yaml._yaml import CParser
+
+    class _Loader(Composer, CParser, SafeConstructor, Resolver):
+        """libyaml's scanner and parser (C) with PyYAML's composer, safe constructor and
+        resolver: yaml.CSafeLoader, except that nodes are composed in Python (measurable)."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+
+else:  # pragma: no cover - PyYAML built without libyaml
+
+    class _Loader(Composer, Reader, Scanner, Parser, SafeConstructor, Resolver):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+
+
+class _ScenarioTooLarge(yaml.YAMLError):
+    """Raised while composing: the document nests too deeply or its aliases expand too far."""
+
+    def __init__(self, message: str, event: Any) -> None:
+        mark = getattr(event, "start_mark", None)
+        super().__init__(f"{message} (line {mark.line + 1})" if mark else message)
+
+
+class BoundedLoader(_Loader):
+    """PyYAML's safe loader, with libyaml's parser when installed, composing nodes in Python
+    so that the document is measured while it is read: nesting deeper than `max_depth` is
+    refused, and so is a document whose size with every alias expanded (each scalar's length,
+    one per collection) passes `max_expanded` ("billion laughs": a few hundred bytes of
+    aliases to aliases that expand to gigabytes when the body is encoded). Without aliases a
+    document never measures more than its own length, so no file under the size limit is
+    refused for it."""
+
+    def __init__(self, stream: str, *, max_depth: int, max_expanded: int) -> None:
+        super().__init__(stream)
+        self.max_depth = max_depth
+        self.max_expanded = max_expanded
+        self._depth = 0
+        self._expanded = 0
+        self._sizes: dict[str, int] = {}  # anchor → expanded size of its node
+        self._open: set[str] = set()  # anchors whose node is being composed
+
+    def _grow(self, size: int, event: Any) -> None:
+        self._expanded += size
+        if self._expanded > self.max_expanded:
+            raise _ScenarioTooLarge(
+                f"with its aliases expanded the document is larger than {self.max_expanded:,} "
+                "bytes",
+                event,
+            )
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event = self.peek_event()
+        if isinstance(event, AliasEvent):
+            if event.anchor in self._open:
+                raise _ScenarioTooLarge(f"alias *{event.anchor} refers to a node holding it", event)
+            self._grow(self._sizes.get(event.anchor or "", 1), event)
+            return super().compose_node(parent, index)
+        if isinstance(event, ScalarEvent):
+            self._grow(max(len(event.value), 1), event)
+            node = super().compose_node(parent, index)
+            if event.anchor is not None:
+                self._sizes[event.anchor] = max(len(event.value), 1)
+            return node
+        if isinstance(event, MappingStartEvent | SequenceStartEvent):
+            self._depth += 1
+            if self._depth > self.max_depth:
+                raise _ScenarioTooLarge(f"nested deeper than {self.max_depth} levels", event)
+            if event.anchor is not None:
+                self._open.add(event.anchor)
+            before = self._expanded
+            self._grow(1, event)
+            node = super().compose_node(parent, index)
+            if event.anchor is not None:
+                self._open.discard(event.anchor)
+                self._sizes[event.anchor] = self._expanded - before
+            self._depth -= 1
+            return node
+        return super().compose_node(parent, index)
+
+
+def parse_document(text: str, *, max_expanded: int, max_depth: int = MAX_DEPTH) -> Any:
+    """The YAML (or JSON) document in `text`, within the bounds of BoundedLoader."""
+    loader = BoundedLoader(text, max_depth=max_depth, max_expanded=max_expanded)
     try:
-        text = Path(path).read_text()
-    except (OSError, UnicodeDecodeError) as exc:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def read_bounded(path: str | Path, max_bytes: int, what: str) -> str:
+    """The UTF-8 text of a file no larger than `max_bytes` (never reading more than that)."""
+    try:
+        with Path(path).open("rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size > max_bytes:
+                raise ConfigError(
+                    f"{what} is {size:,} bytes; the limit is {max_bytes:,} "
+                    "(DHARMA_SCENARIO_MAX_BYTES)"
+                )
+            data = stream.read(max_bytes + 1)
+    except OSError as exc:
+        raise ConfigError(f"{what}: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise ConfigError(f"{what} is larger than the limit of {max_bytes:,} bytes")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{what}, line {line}: not UTF-8 text ({exc.reason})") from None
+
+
+def load_scenario(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Scenario:
+    """Read a scenario file (YAML, of which JSON is a subset): at most `max_bytes`, nested at
+    most MAX_DEPTH levels, and no larger than `max_bytes` with its aliases expanded."""
+    text = read_bounded(path, max_bytes, f"scenario file {str(path)!r}")
+    try:
+        raw = parse_document(text, max_expanded=max_bytes)
+    except _ScenarioTooLarge as exc:
         raise ConfigError(f"scenario file {str(path)!r}: {exc}") from None
-    try:
-        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"scenario file {str(path)!r} is not YAML/JSON: {exc}") from None
     where = f"scenario file {str(path)!r}"

@@ -23,7 +23,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.loadtests import compare, reports, services, tasks
-from apps.loadtests.engine import runner, summary
+from apps.loadtests.engine import capacity, runner, summary
 from apps.loadtests.engine.config import (
     DEFAULT_GRACEFUL_RAMP_DOWN_S,
     DEFAULT_GRACEFUL_STOP_S,
@@ -147,12 +147,19 @@ class Command(BaseCommand):
             password = options["login"].split(":", 1)[1]
         if options["workers"] < 1 or options["workers"] > 64:
             raise CommandError("--workers: between 1 and 64", returncode=EXIT_USAGE)
+        try:
+            # The VUs of a run split over workers are spread: each part is checked (the
+            # workers are taken to be machines like this one; each checks its part again).
+            capacity.check_executor(config.executor, parts=options["workers"])
+        except ConfigError as exc:
+            raise CommandError(str(exc), returncode=EXIT_USAGE) from None
         queued_only = options["run_async"]
         if queued_only or options["workers"] > 1:
             self._refuse_local_outputs(options, queued_only=queued_only, csv=csv_path is not None)
         try:
+            wait_timeout = options.get("wait_timeout")
             wait_s = config.executor.planned_duration_s + parse_duration(
-                options.get("wait_timeout") or "2m", what="--wait-timeout"
+                "2m" if wait_timeout is None else wait_timeout, what="--wait-timeout"
             )
         except ConfigError as exc:
             raise CommandError(str(exc), returncode=EXIT_USAGE) from None
@@ -316,7 +323,7 @@ class Command(BaseCommand):
             )
 
     def _baseline(self, run_id: str | None) -> LoadTestRun | None:
-        if not run_id:
+        if run_id is None:
             return None
         try:
             baseline = LoadTestRun.objects.filter(pk=uuid.UUID(run_id)).first()
