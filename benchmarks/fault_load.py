@@ -665,23 +665,33 @@ class Checker:
 
 def final_state(state: Stack, token: str, ledger: CheckerLedger) -> dict[str, Any]:
     """Each checker blueprint as stored (read straight from PostgreSQL) and as the API serves
-    it, against the last acknowledged write."""
+    it, against the last acknowledged write. A write the checker gave up on (no answer within
+    its timeout) may still be applied by the server while this runs, so the rows are read
+    before and after the API: its answer must lie between the two."""
     import psycopg
 
+    def stored_rows() -> dict[str, tuple[str, int]]:
+        with psycopg.connect(state.postgres.dsn(DATABASE), connect_timeout=10) as conn:
+            return {
+                str(pk): (description, revision)
+                for pk, description, revision in conn.execute(
+                    "SELECT id, description, revision FROM blueprints WHERE id = ANY(%s)",
+                    ([*ledger.acked],),
+                )
+            }
+
+    before = stored_rows()
+    served = {
+        blueprint: call("GET", f"{state.base}/api/v1/blueprints/{blueprint}/", token=token)
+        for blueprint in ledger.acked
+    }
+    after = stored_rows()
     missing: list[dict[str, Any]] = []
     applied_unacknowledged: list[dict[str, Any]] = []
     unexplained: list[dict[str, Any]] = []
     api_stale: list[dict[str, Any]] = []
-    with psycopg.connect(state.postgres.dsn(DATABASE), connect_timeout=10) as conn:
-        rows = {
-            str(pk): (description, revision)
-            for pk, description, revision in conn.execute(
-                "SELECT id, description, revision FROM blueprints WHERE id = ANY(%s)",
-                ([*ledger.sent],),
-            )
-        }
     for blueprint, ack in sorted(ledger.acked.items()):
-        description, revision = rows[blueprint]
+        description, revision = after[blueprint]
         match = COUNTER.match(description or "")
         stored = int(match.group(1)) if match else 0
         entry = {
@@ -694,8 +704,9 @@ def final_state(state: Stack, token: str, ledger: CheckerLedger) -> dict[str, An
         elif stored > ack.counter:
             known = stored in ledger.unknown.get(blueprint, set())
             (applied_unacknowledged if known else unexplained).append(entry)
-        status, _, body = call("GET", f"{state.base}/api/v1/blueprints/{blueprint}/", token=token)
-        if status != 200 or not isinstance(body, dict) or body.get("revision") != revision:
+        status, _, body = served[blueprint]
+        answered = body.get("revision") if status == 200 and isinstance(body, dict) else None
+        if not isinstance(answered, int) or not before[blueprint][1] <= answered <= revision:
             api_stale.append({**entry, "api_status": status, "api_body": body})
     return {
         "blueprints": len(ledger.acked),
@@ -1123,6 +1134,17 @@ def render(runs: list[dict[str, Any]], facts: dict[str, Any], args: argparse.Nam
                 f"- fault at +{run['fault_at_s']:.1f} s of the run; the server answered again "
                 f"{run['restart_took_s']:.1f} s after it was killed"
             )
+        consistency = run["consistency"]
+        if "error" not in consistency:
+            lines.append(
+                f"- final state of the checker's {consistency['blueprints']} blueprints: "
+                f"{len(consistency['acknowledged_writes_missing'])} missing an acknowledged "
+                f"write, {len(consistency['applied_though_unacknowledged'])} past it with a "
+                "write that got no answer or a 5xx (allowed), "
+                f"{len(consistency['unexplained'])} holding a value never sent as such, "
+                f"{len(consistency['api_differs_from_database'])} served by the API outside "
+                "the database's state"
+            )
         lines += [
             f"- checker: reads {checker['reads']} (statuses {checker['read_statuses']}, "
             f"X-Cache {checker['x_cache']}), writes {checker['writes']} (statuses "
@@ -1268,4 +1290,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted: everything it started has been stopped", file=sys.stderr)
+        sys.exit(130)
