@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from dharma.settings.environment import api_renderers, env_int, proxy_ssl_header
+from dharma.settings.environment import api_renderers, env_float, env_int, proxy_ssl_header
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -140,13 +140,21 @@ DHARMA_RETRY_AFTER_SECONDS = env_int("DHARMA_RETRY_AFTER_SECONDS", 5)
 # --- Cache ------------------------------------------------------------------------------------
 # REDIS_URL unset -> local-memory cache. Cache failures never fail a request: django-redis is told
 # to swallow connection errors for ordinary cache use; health checks talk to Redis directly.
+# A slow or hung Redis costs a request at most the short timeouts below, and after
+# DHARMA_REDIS_BREAKER_FAILURES consecutive failures nothing for DHARMA_REDIS_BREAKER_RESET_SECONDS:
+# every connection goes through a circuit breaker (apps/core/cache_breaker.py).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "dharma")
+DHARMA_REDIS_CONNECT_TIMEOUT = env_float("DHARMA_REDIS_CONNECT_TIMEOUT", 0.1, minimum=0.001)
+DHARMA_REDIS_SOCKET_TIMEOUT = env_float("DHARMA_REDIS_SOCKET_TIMEOUT", 0.25, minimum=0.001)
+DHARMA_REDIS_BREAKER_FAILURES = env_int("DHARMA_REDIS_BREAKER_FAILURES", 3, minimum=1)
+DHARMA_REDIS_BREAKER_RESET_SECONDS = env_float("DHARMA_REDIS_BREAKER_RESET_SECONDS", 5.0)
 if REDIS_URL:
     redis_options: dict[str, object] = {
         "CLIENT_CLASS": "django_redis.client.DefaultClient",
-        "SOCKET_CONNECT_TIMEOUT": 1,
-        "SOCKET_TIMEOUT": 1,
+        "CONNECTION_FACTORY": "apps.core.cache_breaker.BreakerConnectionFactory",
+        "SOCKET_CONNECT_TIMEOUT": DHARMA_REDIS_CONNECT_TIMEOUT,
+        "SOCKET_TIMEOUT": DHARMA_REDIS_SOCKET_TIMEOUT,
         "IGNORE_EXCEPTIONS": True,
     }
     CACHES = {
@@ -339,7 +347,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Errors that only say a Redis command was skipped by the open circuit breaker are not
+    # logged, one per request (the breaker logs its trip once).
+    "filters": {"skip_circuit_open": {"()": "apps.core.cache_breaker.SkipCircuitOpen"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["skip_circuit_open"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {"django_redis": {"level": "ERROR"}},
 }

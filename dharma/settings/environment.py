@@ -23,6 +23,19 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     return number
 
 
+def env_float(name: str, default: float, *, minimum: float = 0.0) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {value!r}") from None
+    if not number >= minimum or number == float("inf"):
+        raise ImproperlyConfigured(f"{name} must be a finite number >= {minimum}, got {value!r}")
+    return number
+
+
 def proxy_ssl_header(name: str) -> tuple[str, str] | None:
     """`HTTP_X_FORWARDED_PROTO,https` → ("HTTP_X_FORWARDED_PROTO", "https"); unset → None.
 

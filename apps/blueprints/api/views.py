@@ -23,7 +23,7 @@ from apps.blueprints.api.serializers import (
 )
 from apps.blueprints.models import Blueprint, Template
 from apps.blueprints.validation import validate_graph
-from apps.core.api.caching import cached_response, write_through
+from apps.core.api.caching import cached_response, current_life, write_through
 
 
 class BlueprintViewSet(TenantScopedViewSet):
@@ -49,10 +49,11 @@ class BlueprintViewSet(TenantScopedViewSet):
     def perform_update(self, serializer):
         if "project" in serializer.validated_data:
             self.check_project(serializer.validated_data["project"])
+        life = current_life()  # before the write: its result is stored only in this Redis life
         serializer.instance = services.blueprint_update(
             blueprint=serializer.instance, **serializer.validated_data
         )
-        self._write_through(serializer.instance, serializer.data)
+        self._write_through(serializer.instance, serializer.data, life)
 
     def perform_destroy(self, instance):
         services.blueprint_delete(blueprint=instance)
@@ -88,11 +89,16 @@ class BlueprintViewSet(TenantScopedViewSet):
             revision_of=lambda data: data["revision"],
         )
 
-    def _write_through(self, blueprint: Blueprint, data: dict) -> None:
-        """A write's resulting detail is the next read's response: store it at its revision."""
+    def _write_through(self, blueprint: Blueprint, data: dict, life: str | None) -> None:
+        """A write's resulting detail is the next read's response: store it at its revision
+        (`life`: the Redis life seen before the write)."""
         tenant = self.request.user.tenant  # type: ignore[union-attr]
         write_through(
-            "blueprint-detail", caching.detail_key(tenant, blueprint.pk), blueprint.revision, data
+            "blueprint-detail",
+            caching.detail_key(tenant, blueprint.pk),
+            blueprint.revision,
+            data,
+            life=life,
         )
 
     def list(self, request, *args, **kwargs):
@@ -148,11 +154,14 @@ class BlueprintViewSet(TenantScopedViewSet):
             return self.get_paginated_response(VersionSerializer(page, many=True).data)
         data = VersionCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        life = current_life()
         version, created = services.blueprint_version_create(
             user=request.user, blueprint=blueprint, **data.validated_data
         )
         if created:
-            self._write_through(version.blueprint, BlueprintSerializer(version.blueprint).data)
+            self._write_through(
+                version.blueprint, BlueprintSerializer(version.blueprint).data, life
+            )
         return Response(
             VersionDetailSerializer(version).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
