@@ -10,7 +10,10 @@ of their role assignments or project memberships changes) and the roles' (replac
 role's permissions change), plus their tenant's cache epoch (bumped in the database when Redis
 could not be told). An entry is used only while all three match and no assignment in it has
 expired, so a revoked role or membership stops working at once. These changes must go through
-`save()`/`delete()` (the admin, services), which signal them.
+`save()`/`delete()` (the admin, services), which signal them. Like cached responses, an entry is
+trusted only in the Redis life it was stored in (apps/core/api/caching.py): a Redis restarted
+from an older snapshot brings back older tokens with the entries stored under them, which would
+otherwise hand back a revoked role.
 """
 
 import logging
@@ -21,6 +24,7 @@ from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from apps.accounts.models import ProjectMember, Role, Tenant, UserRole
+from apps.core.api.caching import cache_lookup, cache_store
 
 logger = logging.getLogger(__name__)
 ROLES_TOKEN_KEY = "rbac:roles-token"  # noqa: S105 - a cache key, not a secret
@@ -61,16 +65,18 @@ def _access(user) -> dict:
 
 
 def _access_from_cache(user) -> dict | None:
-    keys = [_grants_key(user.pk), user_token_key(user.pk), ROLES_TOKEN_KEY]
     try:
-        found = caches["responses"].get_many(keys)
+        found = cache_lookup(
+            caches["responses"], _grants_key(user.pk), [user_token_key(user.pk), ROLES_TOKEN_KEY]
+        )
     except Exception:
         logger.warning("role grants cache unreachable", exc_info=True)
         user._dharma_grants_cacheable = False
         return None
-    tokens = (found.get(keys[1]), found.get(keys[2]), user.tenant.cache_epoch)
+    tokens = (found.tokens[0], found.tokens[1], user.tenant.cache_epoch)
     user._dharma_grants_tokens = tokens
-    entry = found.get(keys[0])
+    user._dharma_grants_life = found.life
+    entry = found.value
     if entry is None or None in tokens[:2] or entry["tokens"] != tokens:
         return None
     if entry["valid_until"] is not None and timezone.now() >= entry["valid_until"]:
@@ -123,7 +129,8 @@ def _store(user, access: dict, now) -> None:
             first=Min("expires_at")
         )["first"]
         entry = {"tokens": tokens, "access": access, "valid_until": valid_until}
-        cache.set(_grants_key(user.pk), entry, timeout=3600)
+        life = getattr(user, "_dharma_grants_life", None)
+        cache_store(cache, _grants_key(user.pk), entry, life=life, seconds=3600)
     except Exception:
         logger.warning("role grants cache unreachable", exc_info=True)
 

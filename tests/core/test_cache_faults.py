@@ -91,6 +91,24 @@ def test_a_restart_from_an_older_snapshot_never_serves_an_older_revision(
     assert client.get(blueprint_url).status_code == 404
 
 
+def test_a_restart_from_an_older_snapshot_never_brings_back_a_revoked_role(
+    api, architect, blueprint_url, cache_on
+):
+    from apps.accounts.models import UserRole
+
+    client = api(architect)
+    for _ in range(3):  # the role grants are cached (tokens started, then stored)
+        assert client.get("/api/v1/blueprints/").status_code == 200
+    cache_on.snapshot()
+    for user_role in UserRole.objects.filter(user=architect):
+        user_role.delete()
+    assert client.get("/api/v1/blueprints/").status_code == 403
+    cache_on.kill()
+    cache_on.start()  # the grants and their tokens as of the snapshot
+    assert client.get("/api/v1/blueprints/").status_code == 403
+    assert client.get(blueprint_url).status_code == 403
+
+
 def circuit_open(metrics: str, server: OwnRedis) -> list[float]:
     """The dharma_cache_circuit_open samples of `server` in an exposition."""
     pattern = rf'^dharma_cache_circuit_open\{{server="127.0.0.1:{server.port}"\}} (\S+)$'
