@@ -205,3 +205,25 @@ def role_permissions_check(*, role: Role, permissions, user: User) -> None:
             "The role would hold rights you do not hold.",
             fields={"permissions": [f"Rights you do not hold: {', '.join(beyond)}."]},
         )
+
+
+@transaction.atomic
+def system_roles_sync(*, using: str = "default") -> int:
+    """Make the platform's system roles (tenant NULL) what `permissions.SYSTEM_ROLES` says:
+    created when missing, their names and rights brought up to date (a release that gives a
+    role a new right, such as the Administrator's `audit:read`, reaches existing installs on
+    `migrate`). Returns how many were created or changed."""
+    changed = 0
+    for code, spec in SYSTEM_ROLES.items():
+        role = Role.objects.using(using).filter(tenant=None, code=code).first()
+        wanted = {"name": spec["name"], "is_system": True, "permissions": spec["permissions"]}
+        if role is None:
+            Role.objects.using(using).create(tenant=None, code=code, **wanted)
+        elif any(getattr(role, name) != value for name, value in wanted.items()):
+            for name, value in wanted.items():
+                setattr(role, name, value)
+            role.save(using=using)
+        else:
+            continue
+        changed += 1
+    return changed

@@ -230,7 +230,7 @@ class DharmaModelAdmin(TenantScopedAdminMixin, AuditlogHistoryAdminMixin, admin.
 def _lists_all_values(field) -> bool:
     """Whether Django would list the field's values with `AllValuesFieldListFilter`, which for a
     field across a relation (`role__code`) reads every row of the related table."""
-    for test, filter_class in admin.FieldListFilter._field_list_filters:
+    for test, filter_class in admin.FieldListFilter._field_list_filters:  # type: ignore[attr-defined]
         if test(field):
             return filter_class is admin.AllValuesFieldListFilter
     return False
