@@ -224,8 +224,9 @@ CELERY_TASK_ROUTES = {"loadtests.run": {"queue": "loadtests"}}
 CELERY_BEAT_SCHEDULE = {
     # The readiness checks (the schedule can be changed in the admin's periodic tasks).
     "validation-run": {"task": "validation.run", "schedule": 300.0},
-    # Runs whose worker died (no heartbeat for a minute) are marked errored.
-    "loadtests-reap": {"task": "loadtests.reap", "schedule": 60.0},
+    # Results spooled on this machine's disk are stored, then runs without a heartbeat for
+    # DHARMA_LOADTEST_HEARTBEAT_STALE_SECONDS are marked errored.
+    "loadtests-reap": {"task": "loadtests.reap", "schedule": float(DHARMA_REAP_INTERVAL_SECONDS)},
     # Executions and generations left in progress by a dead worker fail (windows above).
     "deployments-reap": {
         "task": "deployments.reap",
